@@ -1,0 +1,93 @@
+# One entry point for people and for the three CI systems (GitHub, GitLab, Jenkins).
+# `make up` and `make test` are the two commands a new machine needs; both run `make setup`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV        ?= .venv
+BIN         := $(VENV)/bin
+export PATH := $(abspath $(BIN)):$(PATH)
+export MACH_RUN_DIR   ?= /run/mach-platform
+export MACH_STATE_DIR ?= /var/lib/mach-platform
+export DOCKER_HOST    ?= unix://$(MACH_RUN_DIR)/docker.sock
+export ANSIBLE_CONFIG := $(abspath ansible.cfg)
+export ANSIBLE_FORCE_COLOR ?= 0
+export PY_COLORS ?= 0
+NODE_RELEASES ?= bookworm
+INVENTORY   ?= inventories/local
+ROLES_WITH_MOLECULE := $(patsubst roles/%/molecule/default/molecule.yml,%,$(wildcard roles/*/molecule/default/molecule.yml))
+
+.PHONY: help setup venv host-packages dockerd image up down converge preflight test lint \
+        unit molecule site bench lock clean distclean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+setup: venv host-packages dockerd image ## venv, Debian packages, dockerd and node image (idempotent)
+
+venv: $(VENV)/.stamp
+$(VENV)/.stamp: requirements/dev.txt requirements/constraints.txt pyproject.toml
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/pip install -q -r requirements/dev.txt -c requirements/constraints.txt
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+host-packages:
+	molecule/substrate/host-packages.sh
+
+dockerd: host-packages
+	molecule/substrate/dockerd.sh start
+
+image: dockerd
+	@for r in $(NODE_RELEASES); do molecule/substrate/build-image.sh $$r; done
+
+up: setup ## create the local 3-zone fleet and converge site.yml on it
+	$(BIN)/ansible-playbook molecule/fleet/create.yml
+	$(BIN)/ansible-playbook -i $(INVENTORY) site.yml
+
+down: venv ## remove the local fleet (containers, network)
+	$(BIN)/ansible-playbook molecule/fleet/destroy.yml
+
+converge: venv ## converge site.yml on INVENTORY (default: the local fleet)
+	$(BIN)/ansible-playbook -i $(INVENTORY) site.yml
+
+preflight: venv ## Nornir preflight checks of INVENTORY's hosts
+	$(BIN)/mach preflight -i $(INVENTORY)
+
+lint: venv ## ansible-lint (production), yamllint, ruff, mypy, shellcheck-free bash -n
+	$(BIN)/yamllint -s .
+	$(BIN)/ansible-lint --profile production --offline
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	for f in molecule/substrate/*.sh .ci/run; do bash -n "$$f"; done
+
+unit: venv ## pytest: everything that needs no node
+	$(BIN)/pytest -m "not fleet"
+
+molecule: setup ## molecule test for every role that has a scenario
+	@for r in $(ROLES_WITH_MOLECULE); do \
+	  echo "=== molecule test: roles/$$r"; \
+	  (cd roles/$$r && ../../$(BIN)/molecule test) || exit 1; \
+	done
+
+site: setup ## local fleet: create, converge twice (2nd must be changed=0), testinfra, preflight
+	$(BIN)/pytest -m fleet tests/site
+
+test: setup lint unit molecule site ## the whole suite, as CI runs it
+
+bench: venv ## benchmarks that print figures
+	$(BIN)/python bench/preflight_bench.py --hosts 1000
+
+lock: ## re-pin: fresh venv from requirements/dev.txt, freeze into constraints.txt
+	rm -rf .cache/lockvenv && python3 -m venv .cache/lockvenv
+	.cache/lockvenv/bin/pip install -q -r requirements/dev.txt
+	.cache/lockvenv/bin/pip freeze --exclude-editable > requirements/constraints.txt
+
+clean: ## remove the fleet and caches (keeps the venv, dockerd and images)
+	-$(BIN)/ansible-playbook molecule/fleet/destroy.yml
+	rm -rf .cache .pytest_cache .mypy_cache .ruff_cache
+
+distclean: clean ## also stop dockerd and undo its host changes; remove the venv
+	molecule/substrate/dockerd.sh stop
+	rm -rf $(VENV)

@@ -1,0 +1,81 @@
+"""`mach` command line: fleet tooling on Nornir.
+
+    mach preflight -i inventories/<env> [--workers N] [--max-skew S] [--limit H,..] [--json]
+
+Exits 0 when every host passes, 1 when any fails (so Jenkins and make see it), 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from nornir.core import Nornir
+from nornir.core.exceptions import NornirExecutionError
+from nornir.core.plugins.connections import ConnectionPluginRegister
+from nornir.core.plugins.runners import RunnersPluginRegister
+from nornir.core.configuration import Config
+from nornir.plugins.runners import ThreadedRunner
+
+from mach_ops.connection import MachExec
+from mach_ops.inventory import CONNECTION, AnsibleInventory, InventoryError
+from mach_ops.preflight import MAX_CLOCK_SKEW_S, preflight
+from mach_ops.report import FailureTable
+
+
+def fleet(source: str | Path, workers: int) -> Nornir:
+    """A Nornir over the Ansible inventory at SOURCE."""
+    ConnectionPluginRegister.register(CONNECTION, MachExec)
+    RunnersPluginRegister.register("threaded", ThreadedRunner)
+    inventory = AnsibleInventory(source).load()
+    return Nornir(
+        inventory=inventory,
+        runner=ThreadedRunner(num_workers=workers),
+        config=Config(),
+    )
+
+
+def run_preflight(
+    source: str | Path, workers: int, max_skew: float, limit: Sequence[str] = ()
+) -> FailureTable:
+    nr = fleet(source, workers)
+    if limit:
+        unknown = sorted(set(limit) - set(nr.inventory.hosts))
+        if unknown:
+            raise InventoryError(f"--limit names hosts not in the inventory: {', '.join(unknown)}")
+        nr = nr.filter(filter_func=lambda h: h.name in limit)
+    table = FailureTable()
+    result = nr.with_processors([table]).run(task=preflight, max_skew=max_skew)
+    nr.close_connections()
+    try:
+        result.raise_on_error()
+    except NornirExecutionError:
+        pass  # reported through the table; the exit status says it
+    return table
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="mach", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    pre = sub.add_parser("preflight", help="check every host before a converge")
+    pre.add_argument("-i", "--inventory", required=True, help="inventory directory or file")
+    pre.add_argument("--workers", type=int, default=50, help="hosts checked in parallel")
+    pre.add_argument("--max-skew", type=float, default=MAX_CLOCK_SKEW_S, help="seconds")
+    pre.add_argument("--limit", default="", help="comma-separated host names")
+    pre.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args(argv)
+
+    limit = [h for h in args.limit.split(",") if h]
+    try:
+        table = run_preflight(args.inventory, args.workers, args.max_skew, limit)
+    except InventoryError as exc:
+        print(f"mach preflight: {exc}", file=sys.stderr)
+        return 2
+    print(table.as_json() if args.json else table.render())
+    return 1 if table.failed_hosts else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
