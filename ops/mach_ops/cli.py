@@ -13,10 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from nornir.core import Nornir
-from nornir.core.exceptions import NornirExecutionError
+from nornir.core.configuration import Config
 from nornir.core.plugins.connections import ConnectionPluginRegister
 from nornir.core.plugins.runners import RunnersPluginRegister
-from nornir.core.configuration import Config
 from nornir.plugins.runners import ThreadedRunner
 
 from mach_ops.connection import MachExec
@@ -47,13 +46,9 @@ def run_preflight(
             raise InventoryError(f"--limit names hosts not in the inventory: {', '.join(unknown)}")
         nr = nr.filter(filter_func=lambda h: h.name in limit)
     table = FailureTable()
-    result = nr.with_processors([table]).run(task=preflight, max_skew=max_skew)
-    nr.close_connections()
-    try:
-        result.raise_on_error()
-    except NornirExecutionError:
-        pass  # reported through the table; the exit status says it
-    return table
+    nr.with_processors([table]).run(task=preflight, max_skew=max_skew)
+    nr.close_connections(on_good=True, on_failed=True)
+    return table  # failures, exceptions included, are in the table; main() turns them into rc 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

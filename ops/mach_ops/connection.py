@@ -37,7 +37,9 @@ class LocalRunner:
 
 
 class SshRunner:
-    def __init__(self, host: str, user: str | None, port: int | None, become: bool, args: str):
+    def __init__(
+        self, host: str, user: str | None, port: int | None, become: bool, args: str
+    ) -> None:
         self.argv = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", *shlex.split(args)]
         if port:
             self.argv += ["-p", str(port)]
@@ -61,7 +63,9 @@ class DockerRunner:
     def __init__(self, container: str, docker_host: str | None) -> None:
         import docker  # local import: only the docker transport needs it
 
-        self.client = docker.DockerClient(base_url=docker_host) if docker_host else docker.from_env()
+        self.client = (
+            docker.DockerClient(base_url=docker_host) if docker_host else docker.from_env()
+        )
         self.container = self.client.containers.get(container)
         if self.container.status != "running":
             raise ConnectionError(f"container {container} is {self.container.status}")

@@ -149,7 +149,10 @@ def evaluate(
     report.facts["os"] = f"{os_id} {version}".strip()
     if version not in SUPPORTED_OS.get(os_id, set()):
         supported = ", ".join(f"{k} {'/'.join(sorted(v))}" for k, v in SUPPORTED_OS.items())
-        fail(f"os: {os_id or '?'} {version or '?'} is not supported ({supported}); reinstall the node")
+        fail(
+            f"os: {os_id or '?'} {version or '?'} is not supported ({supported}); "
+            "reinstall the node"
+        )
 
     memory_mb_min, disk_gb_min = _requirements(groups, hostvars)
     mem_kb = int(probe.value("mem", "0") or 0)
@@ -181,7 +184,9 @@ def evaluate(
     expected = str(hostvars.get("mach_hostname", name)).split(".")[0]
     actual = probe.value("hostname")
     if actual.split(".")[0] != expected:
-        fail(f"hostname: node calls itself {actual!r}, inventory says {expected!r}; set the hostname")
+        fail(
+            f"hostname: node calls itself {actual!r}, inventory says {expected!r}; set the hostname"
+        )
     addresses = set(probe.value("addresses").split())
     resolved = set(probe.lines("resolve"))
     if not resolved:

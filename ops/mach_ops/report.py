@@ -35,7 +35,9 @@ class FailureTable:
         outcome = self.outcomes.setdefault(host.name, HostOutcome())
         first = result[0]
         if first.exception is not None:
-            outcome.failures.append(f"unreachable: {type(first.exception).__name__}: {first.exception}")
+            outcome.failures.append(
+                f"unreachable: {type(first.exception).__name__}: {first.exception}"
+            )
         elif first.result is not None:
             outcome.failures.extend(first.result.failures)
             outcome.facts.update(first.result.facts)
@@ -65,6 +67,9 @@ class FailureTable:
 
     def as_json(self) -> str:
         return json.dumps(
-            {h: {"failures": o.failures, "facts": o.facts} for h, o in sorted(self.outcomes.items())},
+            {
+                h: {"failures": o.failures, "facts": o.facts}
+                for h, o in sorted(self.outcomes.items())
+            },
             indent=2,
         )

@@ -1,0 +1,35 @@
+"""Shared helpers for the suite's tests."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def tool(name: str) -> str:
+    """A console script of the venv running the tests."""
+    return str(BIN / name)
+
+
+def run(cmd, **kwargs) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_FORCE_COLOR": "0"}
+    env.update(kwargs.pop("env", {}))
+    return subprocess.run(
+        cmd,
+        cwd=kwargs.pop("cwd", ROOT),
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        **kwargs,
+    )
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
