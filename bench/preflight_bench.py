@@ -38,7 +38,7 @@ def write_inventory(directory: Path, count: int) -> None:
         for i in range(count)
     }
     names = sorted(hosts)
-    children = {
+    children: dict[str, dict[str, dict[str, dict[str, str]]]] = {
         g: {"hosts": {h: {} for h in names[j :: len(GROUPS)]}} for j, g in enumerate(GROUPS)
     }
     (directory / "hosts.yml").write_text(
