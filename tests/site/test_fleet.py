@@ -1,0 +1,141 @@
+"""The local fleet, end to end: create it, converge site.yml twice (the second run must
+change nothing), check mode and the check action stay clean, testinfra on the nodes, and the
+Nornir preflight passes, then names a host whose required port is taken.
+
+Needs the project's Docker engine (make setup). A fleet that already ran before the test
+(make up) is left running; one the test created is removed again (MACH_KEEP_FLEET=1 keeps it).
+"""
+
+import os
+import re
+import subprocess
+import time
+
+import pytest
+import testinfra
+
+from conftest import run, tool
+
+pytestmark = pytest.mark.fleet
+HOSTS = ["mach-a1", "mach-b1", "mach-c1"]
+RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+def recap(stdout):
+    return {
+        m[0]: {"changed": int(m[2]), "unreachable": int(m[3]), "failed": int(m[4])}
+        for m in RECAP.findall(stdout)
+    }
+
+
+def playbook(*args):
+    proc = run([tool("ansible-playbook"), *args], timeout=1800)
+    return proc
+
+
+def running_fleet():
+    out = subprocess.run(
+        ["docker", "ps", "--filter", "label=mach.fleet=local", "--format", "{{.Names}}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return sorted(out)
+
+
+@pytest.fixture(scope="session")
+def fleet():
+    existed = running_fleet() == HOSTS
+    create = playbook("molecule/fleet/create.yml")
+    assert create.returncode == 0, create.stdout + create.stderr
+    started = time.monotonic()
+    first = playbook("-i", "inventories/local", "site.yml")
+    first_s = time.monotonic() - started
+    assert first.returncode == 0, first.stdout[-5000:]
+    started = time.monotonic()
+    second = playbook("-i", "inventories/local", "site.yml")
+    second_s = time.monotonic() - started
+    print(f"\nsite.yml on the local fleet: first run {first_s:.0f} s, second run {second_s:.0f} s")
+    yield {"first": first, "second": second}
+    if not existed and not os.environ.get("MACH_KEEP_FLEET"):
+        playbook("molecule/fleet/destroy.yml")
+
+
+def test_first_converge_reaches_every_host(fleet):
+    result = recap(fleet["first"].stdout)
+    assert set(HOSTS) <= set(result)
+    assert all(r["failed"] == 0 and r["unreachable"] == 0 for r in result.values())
+
+
+def test_second_converge_changes_nothing(fleet):
+    result = recap(fleet["second"].stdout)
+    assert fleet["second"].returncode == 0
+    assert {h: result[h]["changed"] for h in HOSTS} == dict.fromkeys(HOSTS, 0), fleet[
+        "second"
+    ].stdout[-3000:]
+
+
+def test_check_mode_predicts_no_change(fleet):
+    proc = playbook("-i", "inventories/local", "site.yml", "--check", "--diff")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert {h: recap(proc.stdout)[h]["changed"] for h in HOSTS} == dict.fromkeys(HOSTS, 0)
+
+
+def test_check_action_passes(fleet):
+    proc = playbook("-i", "inventories/local", "check.yml")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+
+
+@pytest.mark.parametrize("name", HOSTS)
+def test_node_state(fleet, name):
+    host = testinfra.get_host(f"docker://{name}")
+    for svc in ("ssh", "chrony", "prometheus-node-exporter"):
+        assert host.service(svc).is_running, svc
+    assert "mach-admin" in host.user("mach").groups
+    chain = host.check_output("nft list chain inet mach input")
+    assert "policy drop" in chain and "172.31.250.0/24" in chain
+    assert "node_systemd_unit_state" in host.check_output("curl -fsS http://127.0.0.1:9100/metrics")
+
+
+@pytest.mark.parametrize("name", ["mach-b1", "mach-c1"])
+def test_nodes_take_time_from_the_zone_a_node(fleet, name):
+    host = testinfra.get_host(f"docker://{name}")
+    a1 = host.check_output("getent hosts mach-a1").split()[0]
+    deadline = time.monotonic() + 60
+    rows = []
+    while time.monotonic() < deadline:
+        rows = [r.split(",") for r in host.check_output("chronyc -n -c sources").splitlines()]
+        if rows and rows[0][2] == a1 and rows[0][5] != "0":
+            break
+        time.sleep(2)
+    assert rows and rows[0][2] == a1 and rows[0][5] != "0", rows
+
+
+def test_scrape_across_nodes_through_the_firewall(fleet):
+    b1 = testinfra.get_host("docker://mach-b1")
+    assert b1.run("curl -fsS -m 5 -o /dev/null http://mach-a1:9100/metrics").rc == 0
+
+
+def test_preflight_passes_on_the_converged_fleet(fleet):
+    proc = run([tool("mach"), "preflight", "-i", "inventories/local"])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "3 hosts checked, 3 ok, 0 failed" in proc.stdout
+
+
+def test_preflight_names_the_host_whose_port_is_taken(fleet):
+    c1 = testinfra.get_host("docker://mach-c1")
+    c1.check_output("systemd-run --unit=mach-squatter python3 -m http.server 6379")
+    try:
+        deadline = time.monotonic() + 10
+        while ":6379 " not in c1.check_output("ss -Hltn") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        proc = run([tool("mach"), "preflight", "-i", "inventories/local"])
+    finally:
+        c1.run("systemctl stop mach-squatter")
+    assert proc.returncode == 1
+    failing = [ln for ln in proc.stdout.splitlines() if "FAIL" in ln]
+    assert len(failing) == 1, proc.stdout
+    assert failing[0].startswith("mach-c1")
+    assert "port 6379/tcp: held by python3" in failing[0]
+    assert "mach-squatter.service" in failing[0]
+    assert "group data needs it for redis-server" in failing[0]
