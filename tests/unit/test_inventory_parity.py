@@ -8,7 +8,7 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.mach.platform.plugins.filter.inventory import check_inventory
+from ansible_collections.mach.platform.plugins.filter.inventory import inventory_problems
 from conftest import ROOT, run, tool
 
 ENVS = ["local", "dev", "staging", "prod"]
@@ -66,16 +66,7 @@ def _groups(data):
 def test_every_inventory_is_valid(inventories, env):
     data = inventories[env]
     hostvars = data["_meta"]["hostvars"]
-    first = hostvars[sorted(hostvars)[0]]
-    rules = {
-        "zones": first["mach_zones"],
-        "node_groups": first["mach_node_groups"],
-        "quorum_groups": first["mach_quorum_groups"],
-        "required_vars": first["mach_required_vars"],
-        "required_host_vars": first["mach_required_host_vars"],
-        "group_ports": first["mach_group_ports"],
-    }
-    assert check_inventory(hostvars, _groups(data), rules) == []
+    assert inventory_problems(hostvars, {"all": sorted(hostvars), **_groups(data)}) == []
 
 
 @pytest.mark.parametrize("env", ENVS)

@@ -27,8 +27,11 @@ options:
     description:
       - The platform's rules; keys C(zones), C(node_groups), C(quorum_groups),
         C(required_vars), C(required_host_vars), C(group_ports).
+      - Default, read from the inventory itself (the first host's C(mach_zones),
+        C(mach_node_groups), C(mach_quorum_groups), C(mach_required_vars),
+        C(mach_required_host_vars), C(mach_group_ports)).
     type: dict
-    required: true
+    required: false
 """
 
 EXAMPLES = r"""
@@ -49,6 +52,22 @@ _value:
 
 # Groups Ansible always has, which are not node groups.
 _IMPLICIT_GROUPS = frozenset({"all", "ungrouped"})
+
+# Rule name -> (the inventory variable, its empty value); the variables are declared in
+# inventories/shared/group_vars/all/00-platform.yml.
+RULE_VARS: dict[str, tuple[str, type]] = {
+    "zones": ("mach_zones", list),
+    "node_groups": ("mach_node_groups", list),
+    "quorum_groups": ("mach_quorum_groups", list),
+    "required_vars": ("mach_required_vars", list),
+    "required_host_vars": ("mach_required_host_vars", list),
+    "group_ports": ("mach_group_ports", dict),
+}
+
+
+def rules_from_vars(hostvars: Mapping[str, Any]) -> dict[str, Any]:
+    """The rules as the inventory declares them (group_vars/all, so any host has them)."""
+    return {rule: hostvars.get(var) or empty() for rule, (var, empty) in RULE_VARS.items()}
 
 
 def _missing(value: Any) -> bool:
@@ -150,14 +169,14 @@ def check_inventory(
 def inventory_problems(
     hostvars: Mapping[str, Mapping[str, Any]],
     groups: Mapping[str, Iterable[str]],
-    rules: Mapping[str, Any],
+    rules: Mapping[str, Any] | None = None,
 ) -> list[str]:
-    """Filter entry point: accepts Ansible's lazy hostvars."""
+    """Filter entry point: accepts Ansible's lazy hostvars and reads only what it needs."""
+    names = list(groups.get("all", hostvars.keys()))
+    if rules is None:
+        rules = rules_from_vars(hostvars[names[0]]) if names else {}
     wanted = {"mach_zone", *rules.get("required_vars", []), *rules.get("required_host_vars", [])}
-    hosts = {
-        name: {var: hostvars[name].get(var) for var in wanted}
-        for name in groups.get("all", hostvars.keys())
-    }
+    hosts = {name: {var: hostvars[name].get(var) for var in wanted} for name in names}
     return check_inventory(hosts, groups, rules)
 
 

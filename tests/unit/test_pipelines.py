@@ -1,0 +1,61 @@
+"""GitHub Actions, GitLab CI, Jenkins and .ci/run call the same make targets, and only targets
+the Makefile has: the pipelines cannot disagree."""
+
+import re
+
+import yaml
+
+from conftest import ROOT
+
+MAKE_CALL = re.compile(r"^make ((?:[a-z][a-z-]*\s?)+)")
+
+
+def make_targets():
+    text = (ROOT / "Makefile").read_text()
+    return set(re.findall(r"^([a-z][a-z-]*):", text, re.M))
+
+
+def targets_called(commands):
+    return {t for c in commands for m in MAKE_CALL.findall(c.strip()) for t in m.split()}
+
+
+def commands(path):
+    """The shell commands a pipeline file runs (not its comments)."""
+    text = (ROOT / path).read_text()
+    if path.endswith((".yml", ".yaml")):
+        data = yaml.safe_load(text)
+        if "jobs" in data:
+            return [s["run"] for j in data["jobs"].values() for s in j["steps"] if "run" in s]
+        return [c for j in data.values() if isinstance(j, dict) for c in j.get("script", [])]
+    if path == "Jenkinsfile":
+        return re.findall(r"\bsh ['\"]([^'\"]+)['\"]", text)
+    return [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+PIPELINES = [".github/workflows/ci.yml", ".gitlab-ci.yml", "Jenkinsfile", ".ci/run"]
+
+
+def test_every_pipeline_calls_existing_targets():
+    targets = make_targets()
+    for path in PIPELINES:
+        called = targets_called(commands(path))
+        assert called, f"{path} calls no make target"
+        assert called <= targets, f"{path} calls unknown targets {called - targets}"
+
+
+def test_the_three_pipelines_run_the_same_targets():
+    jenkins = [c for c in commands("Jenkinsfile") if "DEPLOY_ENV" not in c]
+    assert (
+        targets_called(commands(".github/workflows/ci.yml"))
+        == targets_called(commands(".gitlab-ci.yml"))
+        == targets_called(jenkins)
+        == {"venv", "lint", "unit", "molecule", "site"}
+    )
+
+
+def test_ci_run_calls_the_readme_test_command():
+    assert "make test" in (ROOT / ".ci/run").read_text()
+    assert "make test" in (ROOT / "README.md").read_text()
+    # make test covers what the pipelines run piecewise
+    test_deps = re.search(r"^test: (.*?)##", (ROOT / "Makefile").read_text(), re.M)[1].split()
+    assert {"lint", "unit", "molecule", "site"} <= set(test_deps)
