@@ -54,13 +54,13 @@ converge: venv ## converge site.yml on INVENTORY (default: the local fleet)
 preflight: venv ## Nornir preflight checks of INVENTORY's hosts
 	$(BIN)/mach preflight -i $(INVENTORY)
 
-lint: venv ## ansible-lint (production), yamllint, ruff, mypy, shellcheck-free bash -n
+lint: venv ## ansible-lint (production), yamllint, ruff, mypy, shellcheck
 	$(BIN)/yamllint -s .
 	$(BIN)/ansible-lint --profile production --offline
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	for f in molecule/substrate/*.sh .ci/run; do bash -n "$$f"; done
+	$(BIN)/shellcheck molecule/substrate/*.sh .ci/run
 
 unit: venv ## pytest: everything that needs no node
 	$(BIN)/pytest -m "not fleet"

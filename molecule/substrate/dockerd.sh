@@ -33,9 +33,10 @@ case "${1:-start}" in
     exit 1
     ;;
   stop)
-    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-      kill "$(cat "$pidfile")"
-      for _ in $(seq 1 60); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.5; done
+    pid=$(cat "$pidfile" 2>/dev/null || true)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill "$pid"
+      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     fi
     # Undo the host changes the engine made (it leaves them behind on exit).
     for br in $(ip -o link show type bridge 2>/dev/null | awk -F': ' '{print $2}' | grep -E '^(docker0|br-[0-9a-f]{12})$' || true); do
@@ -56,7 +57,7 @@ case "${1:-start}" in
     echo "dockerd stopped; its bridges and iptables chains removed"
     ;;
   status)
-    running && echo "dockerd running on $sock" || { echo "dockerd not running"; exit 1; }
+    if running; then echo "dockerd running on $sock"; else echo "dockerd not running"; exit 1; fi
     ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac

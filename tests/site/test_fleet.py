@@ -75,6 +75,13 @@ def test_second_converge_changes_nothing(fleet):
     ].stdout[-3000:]
 
 
+def test_second_make_up_changes_nothing(fleet):
+    """`make up` twice: the fleet's containers and network are left as they are."""
+    proc = playbook("molecule/fleet/create.yml")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert recap(proc.stdout)["localhost"]["changed"] == 0, proc.stdout[-3000:]
+
+
 def test_check_mode_predicts_no_change(fleet):
     proc = playbook("-i", "inventories/local", "site.yml", "--check", "--diff")
     assert proc.returncode == 0, proc.stdout[-3000:]

@@ -40,7 +40,7 @@ EXAMPLES = r"""
     that: __problems | length == 0
     fail_msg: "{{ __problems }}"
   vars:
-    __problems: "{{ hostvars | mach.platform.inventory_problems(groups, __rules) }}"
+    __problems: "{{ hostvars | mach.platform.inventory_problems(groups) }}"
 """
 
 RETURN = r"""

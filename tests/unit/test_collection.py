@@ -1,0 +1,33 @@
+"""The mach.platform collection builds, and its plugins are documented for ansible-doc."""
+
+import json
+
+from conftest import ROOT, run, tool
+
+COLLECTION = ROOT / "collections" / "ansible_collections" / "mach" / "platform"
+
+
+def test_collection_builds(tmp_path):
+    proc = run(
+        [
+            tool("ansible-galaxy"),
+            "collection",
+            "build",
+            str(COLLECTION),
+            "--output-path",
+            str(tmp_path),
+        ]
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "mach-platform-0.1.0.tar.gz").is_file()
+
+
+def test_filter_documented_for_ansible_doc():
+    name = "mach.platform.inventory_problems"
+    proc = run([tool("ansible-doc"), "-t", "filter", "--json", name])
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)[name]
+    assert doc["doc"]["short_description"].startswith("List what is wrong with a MACH inventory")
+    assert set(doc["doc"]["options"]) == {"_input", "groups", "rules"}
+    assert "inventory_problems(groups)" in doc["examples"]
+    assert doc["return"]["_value"]["elements"] == "str"
