@@ -13,12 +13,14 @@ export DOCKER_HOST    ?= unix://$(MACH_RUN_DIR)/docker.sock
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 export ANSIBLE_FORCE_COLOR ?= 0
 export PY_COLORS ?= 0
-NODE_RELEASES ?= bookworm
+NODE_RELEASES ?= bullseye bookworm trixie
 INVENTORY   ?= inventories/local
+# Roles whose scenario also runs on Debian 11/12/13 nodes at once (the base OS varies most).
+MATRIX_ROLES ?= common
 ROLES_WITH_MOLECULE := $(patsubst roles/%/molecule/default/molecule.yml,%,$(wildcard roles/*/molecule/default/molecule.yml))
 
 .PHONY: help setup venv host-packages dockerd image up down converge preflight test lint \
-        unit molecule site bench lock clean distclean
+        unit molecule molecule-matrix site bench lock clean distclean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -71,10 +73,18 @@ molecule: setup ## molecule test for every role that has a scenario
 	  (cd roles/$$r && ../../$(BIN)/molecule test) || exit 1; \
 	done
 
+molecule-matrix: setup ## MATRIX_ROLES' scenario on Debian 11, 12 and 13 nodes at once
+	@for r in $(MATRIX_ROLES); do \
+	  echo "=== molecule test (Debian 11/12/13): roles/$$r"; \
+	  (cd roles/$$r && MACH_NODE_IMAGE_A=mach/debian11-systemd:latest \
+	    MACH_NODE_IMAGE_B=mach/debian12-systemd:latest \
+	    MACH_NODE_IMAGE_C=mach/debian13-systemd:latest ../../$(BIN)/molecule test) || exit 1; \
+	done
+
 site: setup ## local fleet: create, converge twice (2nd must be changed=0), testinfra, preflight
 	$(BIN)/pytest -m fleet tests/site
 
-test: setup lint unit molecule site ## the whole suite, as CI runs it
+test: setup lint unit molecule molecule-matrix site ## the whole suite, as CI runs it
 
 bench: venv ## benchmarks that print figures
 	$(BIN)/python bench/preflight_bench.py --hosts 1000
