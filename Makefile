@@ -20,7 +20,8 @@ MATRIX_ROLES ?= common
 ROLES_WITH_MOLECULE := $(patsubst roles/%/molecule/default/molecule.yml,%,$(wildcard roles/*/molecule/default/molecule.yml))
 
 .PHONY: help setup venv host-packages dockerd image up down converge preflight test lint \
-        unit molecule molecule-matrix site bench lock clean distclean
+        unit molecule molecule-matrix site bench lock clean distclean artifacts artifacts-list \
+        artifacts-test
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -64,8 +65,11 @@ lint: venv ## ansible-lint (production), yamllint, ruff, mypy, shellcheck
 	$(BIN)/mypy
 	$(BIN)/shellcheck molecule/substrate/*.sh .ci/run
 
-unit: venv ## pytest: everything that needs no node
-	$(BIN)/pytest -m "not fleet"
+unit: venv ## pytest: everything that needs no node and no bundle
+	$(BIN)/pytest -m "not fleet and not artifacts"
+
+artifacts-test: artifacts ## the bundle: pinned, reproducible, installable with no network
+	$(BIN)/pytest -m artifacts tests/artifacts
 
 molecule: setup ## molecule test for every role that has a scenario
 	@for r in $(ROLES_WITH_MOLECULE); do \
@@ -84,7 +88,13 @@ molecule-matrix: setup ## MATRIX_ROLES' scenario on Debian 11, 12 and 13 nodes a
 site: setup ## local fleet: create, converge twice (2nd must be changed=0), testinfra, preflight
 	$(BIN)/pytest -m fleet tests/site
 
-test: setup lint unit molecule molecule-matrix site ## the whole suite, as CI runs it
+test: setup lint unit artifacts-test molecule molecule-matrix site ## the whole suite, as CI runs it
+
+artifacts: setup ## build the air-gap bundle (incremental; a no-op when nothing changed)
+	$(BIN)/mach artifacts build
+
+artifacts-list: venv ## what an air-gapped site must bring, from artifacts/manifest.yml
+	@$(BIN)/mach artifacts list
 
 bench: venv ## benchmarks that print figures
 	$(BIN)/python bench/preflight_bench.py --hosts 1000

@@ -1,14 +1,18 @@
-"""`mach` command line: fleet tooling on Nornir.
+"""`mach` command line: fleet tooling on Nornir, and the air-gap artifact bundle.
 
     mach preflight -i inventories/<env> [--workers N] [--max-skew S] [--limit H,..] [--json]
+    mach artifacts build [--cache DIR] [--only NAME ...] [--pin]
+    mach artifacts list
 
-Exits 0 when every host passes, 1 when any fails (so Jenkins and make see it), 2 on bad input.
+Exits 0 on success, 1 when a check or build fails (so Jenkins and make see it), 2 on bad input.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,10 +22,17 @@ from nornir.core.plugins.connections import ConnectionPluginRegister
 from nornir.core.plugins.runners import RunnersPluginRegister
 from nornir.plugins.runners import ThreadedRunner
 
+from mach_ops import artifacts
 from mach_ops.connection import MachExec
 from mach_ops.inventory import CONNECTION, AnsibleInventory, InventoryError
 from mach_ops.preflight import MAX_CLOCK_SKEW_S, preflight
 from mach_ops.report import FailureTable
+
+ROOT = Path(__file__).resolve().parents[2]
+MANIFEST = ROOT / "artifacts" / "manifest.yml"
+STATE = Path(os.environ.get("MACH_STATE_DIR", "/var/lib/mach-platform"))
+DEFAULT_CACHE = Path(os.environ.get("MACH_ARTIFACTS_DIR", STATE / "artifacts"))
+DEFAULT_GNUPG = Path(os.environ.get("MACH_ARTIFACTS_GNUPGHOME", STATE / "gnupg"))
 
 
 def fleet(source: str | Path, workers: int) -> Nornir:
@@ -60,8 +71,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     pre.add_argument("--max-skew", type=float, default=MAX_CLOCK_SKEW_S, help="seconds")
     pre.add_argument("--limit", default="", help="comma-separated host names")
     pre.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    art = sub.add_parser("artifacts", help="the air-gap artifact bundle")
+    art_sub = art.add_subparsers(dest="action", required=True)
+    build = art_sub.add_parser("build", help="build the bundle (incremental)")
+    build.add_argument("--manifest", type=Path, default=MANIFEST)
+    build.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="bundle directory")
+    build.add_argument("--gnupg", type=Path, default=DEFAULT_GNUPG, help="signing key home")
+    build.add_argument("--only", nargs="*", default=[], help="artifact names")
+    build.add_argument("--pin", action="store_true", help="record missing checksums")
+    listing = art_sub.add_parser("list", help="what an air-gapped site must bring (Markdown)")
+    listing.add_argument("--manifest", type=Path, default=MANIFEST)
     args = parser.parse_args(argv)
 
+    if args.command == "artifacts":
+        return artifacts_main(args)
     limit = [h for h in args.limit.split(",") if h]
     try:
         table = run_preflight(args.inventory, args.workers, args.max_skew, limit)
@@ -70,6 +93,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     print(table.as_json() if args.json else table.render())
     return 1 if table.failed_hosts else 0
+
+
+def artifacts_main(args: argparse.Namespace) -> int:
+    try:
+        manifest = artifacts.load_manifest(args.manifest)
+        if args.action == "list":
+            print(artifacts.site_list(manifest))
+            return 0
+        started = time.monotonic()
+        outcomes = artifacts.build(manifest, args.cache, args.gnupg, args.only, args.pin)
+    except artifacts.ArtifactError as exc:
+        print(f"mach artifacts: {exc}", file=sys.stderr)
+        return 1
+    built = sum(o.status == "built" for o in outcomes)
+    size = sum(o.size for o in outcomes) / 1e6
+    print(
+        f"bundle {args.cache}: {len(outcomes)} artifacts ({built} built, "
+        f"{len(outcomes) - built} cached), {size:.0f} MB, {time.monotonic() - started:.0f} s"
+    )
+    return 0
 
 
 if __name__ == "__main__":

