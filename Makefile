@@ -71,7 +71,7 @@ unit: venv ## pytest: everything that needs no node and no bundle
 artifacts-test: artifacts ## the bundle: pinned, reproducible, installable with no network
 	$(BIN)/pytest -m artifacts tests/artifacts
 
-molecule: setup ## molecule test for every role that has a scenario
+molecule: setup artifacts ## molecule test for every role that has a scenario (mirror needs the bundle)
 	@for r in $(ROLES_WITH_MOLECULE); do \
 	  echo "=== molecule test: roles/$$r"; \
 	  (cd roles/$$r && ../../$(BIN)/molecule test) || exit 1; \

@@ -86,12 +86,17 @@ class Manifest:
             if entry["name"] == name:
                 entry["files"] = dict(files)
         header = "".join(
-            line
-            for line in self.path.read_text().splitlines(keepends=True)
-            if line.startswith("#") and not line.startswith("# ---")
+            line for line in self.path.read_text().splitlines(keepends=True) if line.startswith("#")
         )
-        body = yaml.safe_dump(self.raw, sort_keys=False, width=100)
-        self.path.write_text(header + body)
+        body = yaml.dump(self.raw, Dumper=_IndentedDumper, sort_keys=False, width=100)
+        self.path.write_text(header + "---\n" + body)
+
+
+class _IndentedDumper(yaml.SafeDumper):
+    """Indents block sequences under their key, as yamllint's default style wants."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
 
 
 def load_manifest(path: Path) -> Manifest:

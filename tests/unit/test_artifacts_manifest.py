@@ -6,7 +6,7 @@ import json
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, run, tool
 from mach_ops.artifacts import (
     ArtifactError,
     build_one,
@@ -124,3 +124,14 @@ def test_roles_download_only_from_the_mirror_variables():
                     ):
                         offenders.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
     assert not offenders, offenders
+
+
+def test_pinning_writes_a_lint_clean_manifest(tmp_path):
+    copy = tmp_path / "manifest.yml"
+    copy.write_text(MANIFEST.read_text())
+    m = load_manifest(copy)
+    a = m.artifacts[0]
+    m.pin(a.name, {name: "0" * 64 for name in a.files})
+    assert load_manifest(copy).artifacts[0].files == {name: "0" * 64 for name in a.files}
+    proc = run([tool("yamllint"), "-s", "-c", str(ROOT / ".yamllint"), str(copy)])
+    assert proc.returncode == 0, proc.stdout
