@@ -224,9 +224,10 @@ def _pom(a: Artifact) -> str:
     )
 
 
-def _maven_copy(a: Artifact, work: Path) -> Path:
+def _mvn(work: Path, a: Artifact, goal: str, *properties: str) -> Path:
+    """Run one maven-dependency-plugin goal on a throwaway pom; files land in work/deps."""
     (work / "pom.xml").write_text(_pom(a))
-    jars = work / "deps"
+    deps = work / "deps"
     run(
         [
             "mvn",
@@ -234,39 +235,28 @@ def _maven_copy(a: Artifact, work: Path) -> Path:
             "-B",
             "-f",
             str(work / "pom.xml"),
-            "dependency:copy-dependencies",
-            "-DincludeScope=runtime",
-            f"-DoutputDirectory={jars}",
+            goal,
+            *properties,
+            f"-DoutputDirectory={deps}",
         ]
     )
-    return jars
+    return deps
 
 
 def build_maven_jarset(a: Artifact, work: Path, out: Path, _: Manifest) -> None:
-    jars = _maven_copy(a, work)
+    jars = _mvn(work, a, "dependency:copy-dependencies", "-DincludeScope=runtime")
     (name,) = a.files
     deterministic_tar_gz(jars, out / name, prefix=f"{a.name}-{a.version}/libs")
 
 
 def build_maven_file(a: Artifact, work: Path, out: Path, _: Manifest) -> None:
     """Single artifacts (a distribution zip): no transitive dependencies."""
-    (work / "pom.xml").write_text(_pom(Artifact(**{**a.__dict__, "source": {"coordinates": []}})))
+    bare = Artifact(**{**a.__dict__, "source": {"coordinates": []}})
     deps = work / "deps"
     for coordinate in a.source["coordinates"]:
         group, artifact, version, *rest = coordinate.split(":")
         spec = ":".join([group, artifact, version, *(rest or ["jar"])])
-        run(
-            [
-                "mvn",
-                "-q",
-                "-B",
-                "-f",
-                str(work / "pom.xml"),
-                "dependency:copy",
-                f"-Dartifact={spec}",
-                f"-DoutputDirectory={deps}",
-            ]
-        )
+        deps = _mvn(work, bare, "dependency:copy", f"-Dartifact={spec}")
     for name in a.files:
         if not (deps / name).is_file():
             raise ArtifactError(
