@@ -20,6 +20,14 @@ case "${1:-start}" in
   start)
     if running; then exit 0; fi
     mkdir -p "$state/docker" "$run"
+    # A previous engine killed hard (a session or CI job that ended) leaves its pidfile and
+    # socket behind, and dockerd refuses to start over a pidfile: clear them if it is gone.
+    stale=$(cat "$pidfile" 2>/dev/null || true)
+    if [ -n "$stale" ] && kill -0 "$stale" 2>/dev/null; then
+      echo "dockerd (pid $stale) runs but does not answer on $sock; stop it first" >&2
+      exit 1
+    fi
+    rm -f "$pidfile" "$sock"
     echo "starting dockerd (data root $state/docker, socket $sock)"
     # setsid: the engine must outlive the make/CI step that started it.
     setsid dockerd --data-root "$state/docker" --exec-root "$run/exec" --pidfile "$pidfile" \
