@@ -78,7 +78,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     build.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="bundle directory")
     build.add_argument("--gnupg", type=Path, default=DEFAULT_GNUPG, help="signing key home")
     build.add_argument("--only", nargs="*", default=[], help="artifact names")
-    build.add_argument("--pin", action="store_true", help="record missing or changed checksums in the manifest (review the diff)")
+    build.add_argument(
+        "--pin",
+        action="store_true",
+        help="record missing or changed checksums in the manifest (review the diff)",
+    )
     listing = art_sub.add_parser("list", help="what an air-gapped site must bring (Markdown)")
     listing.add_argument("--manifest", type=Path, default=MANIFEST)
     args = parser.parse_args(argv)
