@@ -265,7 +265,24 @@ def build_maven_file(a: Artifact, work: Path, out: Path, _: Manifest) -> None:
         shutil.copy2(deps / name, out / name)
 
 
+def _go_replaces(module: str, version: str, env: dict[str, str]) -> list[str]:
+    """The module-path `replace` directives of a module's go.mod (local-path ones are dropped:
+    they point into the module's own tree), as `go mod edit` arguments."""
+    info = json.loads(run(["go", "mod", "download", "-json", f"{module}@{version}"], env=env))
+    spec = json.loads(run(["go", "mod", "edit", "-json", info["GoMod"]], env=env))
+    edits = []
+    for r in spec.get("Replace") or []:
+        new = r["New"]
+        if new["Path"].startswith((".", "/")):
+            continue
+        old = r["Old"]["Path"] + (f"@{r['Old']['Version']}" if r["Old"].get("Version") else "")
+        edits.append(f"-replace={old}={new['Path']}@{new['Version']}")
+    return edits
+
+
 def build_go_binary(a: Artifact, work: Path, out: Path, m: Manifest) -> None:
+    """`go install pkg@version`; a module whose go.mod has `replace` directives (which `go
+    install` refuses) is built from a wrapper module that carries the same replaces."""
     have = run(["go", "env", "GOVERSION"]).strip()
     if have != m.go_toolchain:
         raise ArtifactError(
@@ -274,9 +291,23 @@ def build_go_binary(a: Artifact, work: Path, out: Path, m: Manifest) -> None:
         )
     env = {"GOBIN": str(work / "bin"), "CGO_ENABLED": "0", "GOFLAGS": "-trimpath -buildvcs=false"}
     ldflags = " ".join(["-s -w -buildid=", a.source.get("ldflags", "")]).strip()
-    run(["go", "install", f"-ldflags={ldflags}", f"{a.source['package']}@{a.version}"], env=env)
+    package, version = a.source["package"], a.source.get("revision", a.version)
     (name,) = a.files
-    shutil.copy2(work / "bin" / Path(a.source["package"]).name, out / name)
+    if not a.source.get("wrapper"):
+        run(["go", "install", f"-ldflags={ldflags}", f"{package}@{version}"], env=env)
+        shutil.copy2(work / "bin" / Path(package).name, out / name)
+        return
+    wrapper = work / "wrapper"
+    wrapper.mkdir()
+    env["GOFLAGS"] += " -mod=mod"
+    run(["go", "mod", "init", "mach.invalid/wrapper"], cwd=wrapper, env=env)
+    edits = _go_replaces(a.source["module"], version, env)
+    if edits:
+        run(["go", "mod", "edit", *edits], cwd=wrapper, env=env)
+    run(["go", "get", f"{package}@{version}"], cwd=wrapper, env=env)
+    run(
+        ["go", "build", f"-ldflags={ldflags}", "-o", str(out / name), package], cwd=wrapper, env=env
+    )
 
 
 def build_debian(a: Artifact, work: Path, out: Path, m: Manifest) -> None:

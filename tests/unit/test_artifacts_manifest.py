@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import re
 
 import pytest
 import yaml
@@ -29,12 +30,33 @@ def test_manifest_is_complete_and_pinned():
     assert "common" in roles
 
 
-def test_common_packages_are_in_the_bundle_manifest():
-    defaults = yaml.safe_load((ROOT / "roles/common/defaults/main.yml").read_text())
-    (deb,) = [
-        a for a in load_manifest(MANIFEST).artifacts if a.kind == "debian" and a.role == "common"
-    ]
-    assert set(defaults["common_packages"]) <= set(deb.source["packages"])
+def _defaults(role: str) -> dict:
+    return yaml.safe_load((ROOT / "roles" / role / "defaults/main.yml").read_text())
+
+
+def test_every_roles_packages_are_in_its_debian_artifact():
+    """A role's apt packages are in the bundle's closure for that role, so it converges with
+    no network but the mirror."""
+    debs = {
+        a.role: set(a.source["packages"])
+        for a in load_manifest(MANIFEST).artifacts
+        if a.kind == "debian"
+    }
+    assert set(_defaults("common")["common_packages"]) <= debs["common"]
+    assert {_defaults("kafka")["kafka_java_package"]} <= debs["kafka"]
+    mirror_tasks = (ROOT / "roles/mirror/tasks/deploy.yml").read_text()
+    assert all(pkg in mirror_tasks for pkg in debs["mirror"])
+
+
+def test_roles_pin_the_manifests_version_and_checksum():
+    """A role that fetches a bundle file pins the same version and sha256 as the manifest."""
+    artifacts = {a.name: a for a in load_manifest(MANIFEST).artifacts}
+    kafka = _defaults("kafka")
+    assert kafka["kafka_version"] == artifacts["kafka"].version
+    assert (
+        kafka["kafka_archive_sha256"]
+        == artifacts["kafka"].files[f"kafka-{kafka['kafka_version']}-jars.tar.gz"]
+    )
 
 
 def test_bad_manifest_is_refused_with_reasons(tmp_path):
@@ -117,11 +139,8 @@ def test_roles_download_only_from_the_mirror_variables():
             and path.suffix in {".yml", ".j2", ".yaml"}
         ):
             for n, line in enumerate(path.read_text().splitlines(), 1):
-                for scheme in ("http://", "https://", "ftp://"):
-                    i = line.find(scheme)
-                    if i >= 0 and not line[i + len(scheme) :].startswith(
-                        ("127.0.0.1", "localhost", "{{")
-                    ):
+                for url in re.findall(r"\b(?:https?|ftp)://([^\s\"']+)", line):
+                    if not url.startswith(("127.0.0.1", "localhost", "{{")):
                         offenders.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
     assert not offenders, offenders
 

@@ -1,0 +1,191 @@
+"""Role kafka on three air-gapped nodes (internal network, mol-a is the mirror): the cluster
+forms across zones, durability settings hold, SCRAM and ACLs are enforced, TLS is required,
+and everything was installed from the mirror."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+testinfra_hosts = ["ansible://all"]
+
+EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+LIBS = "/opt/kafka/current/libs/*"
+TOPIC = "order.events"
+
+
+def secret(name: str) -> str:
+    return (EPHEMERAL / name).read_text().split()[0]
+
+
+def client_config(host, user: str) -> str:
+    """A SASL_SSL client config for `user` in /tmp (removed by the caller's test)."""
+    path = f"/tmp/client-{user}.properties"
+    password = secret(f"kafka-{user}")
+    content = (
+        "security.protocol=SASL_SSL\n"
+        "sasl.mechanism=SCRAM-SHA-512\n"
+        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
+        f'username="{user}" password="{password}";\n'
+        "ssl.truststore.type=PEM\nssl.truststore.location=/etc/kafka/tls/ca.crt\n"
+    )
+    host.run(f"umask 077; cat > {path} <<'EOF'\n{content}EOF")
+    return path
+
+
+def tool(host, cls: str, args: str, timeout: int = 120):
+    return host.run(
+        f"timeout {timeout} java -Xmx256m -Dlog4j2.configurationFile=/etc/kafka/log4j2.properties "
+        f"-cp '{LIBS}' org.apache.kafka.tools.{cls} {args}"
+    )
+
+
+def test_kafka_runs_on_both_listeners(host):
+    assert host.service("kafka").is_running
+    assert host.service("kafka").is_enabled
+    assert host.socket("tcp://0.0.0.0:9092").is_listening
+    assert host.socket("tcp://0.0.0.0:9095").is_listening
+
+
+def test_node_has_no_route_out(host):
+    """The scenario's network is internal: no default route, so nothing but the fleet is
+    reachable; packages and files can only have come from the mirror."""
+    assert host.check_output("ip -4 route show default").strip() == ""
+    sources = host.check_output("cat /etc/apt/sources.list.d/*.sources")
+    assert re.findall(r"^URIs: (\S+)", sources, re.M) in (
+        ["http://mol-a:8080/apt"],
+        ["file:///srv/mach-mirror/apt"],
+    )
+
+
+@pytest.mark.parametrize("name", ["mol-b", "mol-c"])
+def test_jar_set_was_fetched_from_the_mirror(host, name):
+    if host.backend.get_hostname() != "mol-a":
+        pytest.skip("the mirror's access log is on mol-a")
+    log = host.check_output("cat /var/log/nginx/access.log")
+    address = host.check_output(f"getent hosts {name}").split()[0]
+    fetched = [line for line in log.splitlines() if line.startswith(address + " ")]
+    assert any("GET /files/kafka/4.4.0/kafka-4.4.0-jars.tar.gz" in line for line in fetched)
+
+
+def test_broker_settings(host):
+    props = host.file("/etc/kafka/server.properties")
+    assert props.mode == 0o640
+    zone = {"mol-a": "zone-a", "mol-b": "zone-b", "mol-c": "zone-c"}[host.backend.get_hostname()]
+    content = props.content_string
+    assert f"broker.rack={zone}" in content
+    assert "min.insync.replicas=2" in content
+    assert "default.replication.factor=3" in content
+    assert "controller.quorum.voters=1@mol-a:9095,2@mol-b:9095,3@mol-c:9095" in content
+    assert host.file("/etc/kafka/tls/kafka.key").mode == 0o600
+
+
+def test_quorum_has_three_voters_one_leader(host):
+    out = host.check_output("/usr/local/sbin/kafka-admin MetadataQuorumCommand describe --status")
+    voters = re.search(r"CurrentVoters:\s*(.*)", out).group(1)
+    assert all(
+        f'"id": {i}' in voters or f"id={i}" in voters or f'"id":{i}' in voters for i in (1, 2, 3)
+    ), out
+    assert re.search(r"LeaderId:\s*[123]\b", out)
+
+
+def test_topics_replicated_on_three_racks(host):
+    out = host.check_output(f"/usr/local/sbin/kafka-admin TopicCommand --describe --topic {TOPIC}")
+    assert "PartitionCount: 6" in out and "ReplicationFactor: 3" in out
+    assert "min.insync.replicas=2" in out or "min.insync.replicas" not in out
+    replicas = re.findall(r"Replicas: ([\d,]+)", out)
+    assert len(replicas) == 6 and all(len(set(r.split(","))) == 3 for r in replicas)
+    listed = host.check_output("/usr/local/sbin/kafka-admin TopicCommand --list").split()
+    assert {TOPIC, TOPIC + ".dlq", "catalog.events"} <= set(listed)
+
+
+def test_acked_writes_are_read_back_by_an_allowed_consumer(host):
+    if host.backend.get_hostname() != "mol-b":
+        pytest.skip("one producer/consumer run is enough")
+    producer = client_config(host, "orders")
+    consumer = client_config(host, "search")
+    try:
+        sent = tool(
+            host,
+            "ProducerPerformance",
+            f"--topic {TOPIC} --num-records 2000 --record-size 100 --throughput -1 "
+            f"--producer-props bootstrap.servers=mol-a:9092,mol-b:9092,mol-c:9092 acks=all "
+            f"--producer.config {producer}",
+        )
+        assert sent.rc == 0, sent.stderr
+        assert "2000 records sent" in sent.stdout
+        read = tool(
+            host,
+            "consumer.ConsoleConsumer",
+            f"--bootstrap-server mol-c:9092 --topic {TOPIC} --group search --from-beginning "
+            f"--max-messages 2000 --timeout-ms 60000 --consumer.config {consumer}",
+        )
+        assert read.rc == 0, read.stderr
+        assert "Processed a total of 2000 messages" in read.stderr + read.stdout
+    finally:
+        host.run(f"rm -f {producer} {consumer}")
+
+
+def test_a_user_without_an_acl_is_denied(host):
+    if host.backend.get_hostname() != "mol-c":
+        pytest.skip("once")
+    config = client_config(host, "search")  # may read order.events, may not write it
+    try:
+        denied = tool(
+            host,
+            "ProducerPerformance",
+            f"--topic {TOPIC} --num-records 1 --record-size 10 --throughput -1 "
+            f"--producer-props bootstrap.servers=mol-a:9092 acks=all max.block.ms=15000 "
+            f"--producer.config {config}",
+            timeout=90,
+        )
+        assert "TopicAuthorizationException" in denied.stdout + denied.stderr
+    finally:
+        host.run(f"rm -f {config}")
+
+
+def test_a_wrong_password_is_refused(host):
+    if host.backend.get_hostname() != "mol-a":
+        pytest.skip("once")
+    path = "/tmp/client-wrong.properties"
+    host.run(
+        f"cat > {path} <<'EOF'\nsecurity.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\n"
+        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
+        'username="orders" password="not-the-password";\n'
+        "ssl.truststore.type=PEM\nssl.truststore.location=/etc/kafka/tls/ca.crt\nEOF"
+    )
+    try:
+        out = tool(
+            host,
+            "TopicCommand",
+            f"--bootstrap-server mol-a:9092 --command-config {path} --list",
+            90,
+        )
+        assert out.rc != 0
+        assert "Authentication failed" in out.stdout + out.stderr
+    finally:
+        host.run(f"rm -f {path}")
+
+
+def test_listeners_require_tls_and_the_quorum_a_client_certificate(host):
+    # The client listener presents a certificate of the internal CA for this host's name.
+    name = host.backend.get_hostname()
+    tls = host.run(
+        f"openssl s_client -connect {name}:9092 -servername {name} -verify_return_error "
+        f"-CAfile /etc/kafka/tls/ca.crt -verify_hostname {name} </dev/null"
+    )
+    assert "Verify return code: 0 (ok)" in tls.stdout
+    # Plaintext Kafka on the TLS port gets no Kafka answer.
+    plain = host.run(
+        f"timeout 10 java -cp '{LIBS}' org.apache.kafka.tools.TopicCommand "
+        f"--bootstrap-server {name}:9092 --list --command-config /dev/null"
+    )
+    assert plain.rc != 0
+    # The controller listener refuses a TLS client without a certificate.
+    anonymous = host.run(
+        f"openssl s_client -connect {name}:9095 -CAfile /etc/kafka/tls/ca.crt </dev/null 2>&1; true"
+    )
+    assert re.search(r"alert|certificate required|handshake failure", anonymous.stdout, re.I)
