@@ -85,7 +85,7 @@ molecule-matrix: setup ## MATRIX_ROLES' scenario on Debian 11, 12 and 13 nodes a
 	    MACH_NODE_IMAGE_C=mach/debian13-systemd:latest ../../$(BIN)/molecule test) || exit 1; \
 	done
 
-site: setup ## local fleet: create, converge twice (2nd must be changed=0), testinfra, preflight
+site: setup artifacts ## local fleet (its mirror serves the bundle): create, converge twice (2nd must be changed=0), testinfra, preflight
 	$(BIN)/pytest -m fleet tests/site
 
 test: setup lint unit artifacts-test molecule molecule-matrix site ## the whole suite, as CI runs it

@@ -54,6 +54,8 @@ def test_second_build_is_a_no_op():
         ("openbao", ["version"], "OpenBao v2.7.2"),
         ("envoy", ["--version"], "1.36.4"),
         ("helm", ["version", "--short"], "v3.22.0"),
+        ("minio", ["--version"], "minio version"),
+        ("jaeger", ["components"], "Jaeger backend v2"),
     ],
 )
 def test_binaries_run(name, args, expected):

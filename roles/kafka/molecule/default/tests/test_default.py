@@ -38,7 +38,7 @@ def client_config(host, user: str) -> str:
 
 def tool(host, cls: str, args: str, timeout: int = 120):
     return host.run(
-        f"timeout {timeout} java -Xmx256m -Dlog4j2.configurationFile=/etc/kafka/log4j2.properties "
+        f"timeout {timeout} java -Xmx256m -Dlog4j2.configurationFile=/etc/kafka/tools-log4j2.properties "
         f"-cp '{LIBS}' org.apache.kafka.tools.{cls} {args}"
     )
 
