@@ -21,10 +21,11 @@ def secret(name: str) -> str:
     return (EPHEMERAL / name).read_text().split()[0]
 
 
-def client_config(host, user: str) -> str:
-    """A SASL_SSL client config for `user` in /tmp (removed by the caller's test)."""
-    path = f"/tmp/client-{user}.properties"
-    password = secret(f"kafka-{user}")
+def client_config(host, user: str, password: str | None = None) -> str:
+    """A SASL_SSL client config for `user` (with its real password unless one is given) in
+    /tmp (removed by the caller's test)."""
+    path = f"/tmp/client-{user}{'-given' if password else ''}.properties"
+    password = password or secret(f"kafka-{user}")
     content = (
         "security.protocol=SASL_SSL\n"
         "sasl.mechanism=SCRAM-SHA-512\n"
@@ -170,13 +171,7 @@ def test_a_user_without_an_acl_is_denied(host):
 def test_a_wrong_password_is_refused(host):
     if host.backend.get_hostname() != "mol-a":
         pytest.skip("once")
-    path = "/tmp/client-wrong.properties"
-    host.run(
-        f"cat > {path} <<'EOF'\nsecurity.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\n"
-        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
-        'username="orders" password="not-the-password";\n'
-        "ssl.truststore.type=PEM\nssl.truststore.location=/etc/kafka/tls/ca.crt\nEOF"
-    )
+    path = client_config(host, "orders", password="not-the-password")
     try:
         out = tool(
             host,
