@@ -30,7 +30,14 @@ import yaml
 
 NODE_IMAGE = "mach/debian{version}-systemd:latest"
 DEBIAN_VERSIONS = {"bullseye": "11", "bookworm": "12", "trixie": "13"}
-KINDS = ("pypi-binary", "maven-jarset", "maven-file", "go-binary", "debian")
+KINDS = (
+    "pypi-binary",
+    "maven-jarset",
+    "maven-distribution",
+    "maven-file",
+    "go-binary",
+    "debian",
+)
 
 
 class ArtifactError(RuntimeError):
@@ -129,6 +136,17 @@ def load_manifest(path: Path) -> Manifest:
         }
         if unknown:
             problems.append(f"{where}: unknown keys {', '.join(sorted(unknown))}")
+        if entry["kind"] == "maven-distribution":
+            src = entry["source"]
+            lacking = [k for k in ("coordinates", "descriptor", "modules") if not src.get(k)]
+            if lacking:
+                problems.append(f"{where}: source lacks {', '.join(lacking)}")
+            for mod in src.get("modules") or []:
+                gaps = [k for k in ("name", "coordinate", "classname") if k not in mod]
+                if gaps:
+                    problems.append(
+                        f"{where}: module {mod.get('name', '?')} lacks {', '.join(gaps)}"
+                    )
         artifacts.append(Artifact(**{k: entry[k] for k in entry if k not in unknown}))
     if problems:
         raise ArtifactError(f"{path}: " + "; ".join(problems))
@@ -249,6 +267,49 @@ def build_maven_jarset(a: Artifact, work: Path, out: Path, _: Manifest) -> None:
     deterministic_tar_gz(jars, out / name, prefix=f"{a.name}-{a.version}/libs")
 
 
+def build_maven_distribution(a: Artifact, work: Path, out: Path, _: Manifest) -> None:
+    """A server home assembled from Maven Central jars (OpenSearch publishes no tarball there):
+    lib/ holds the server's runtime classpath; each module gets modules/<name>/ with its jar,
+    the dependencies lib/ lacks (a jar on both would fail the server's jar-hell check), and
+    the plugin descriptor the official distribution generates at packaging time."""
+    home = work / "home"
+    server = Artifact(**{**a.__dict__, "source": {"coordinates": a.source["coordinates"]}})
+    (work / "server").mkdir()
+    home.mkdir()
+    lib = _mvn(work / "server", server, "dependency:copy-dependencies", "-DincludeScope=runtime")
+    shutil.move(str(lib), home / "lib")
+    shared = {p.name for p in (home / "lib").iterdir()}
+    descriptor = a.source["descriptor"]
+    for module in a.source["modules"]:
+        only = Artifact(**{**a.__dict__, "source": {"coordinates": [module["coordinate"]]}})
+        mwork = work / "modules" / module["name"]
+        mwork.mkdir(parents=True)
+        jars = _mvn(mwork, only, "dependency:copy-dependencies", "-DincludeScope=runtime")
+        target = home / "modules" / module["name"]
+        target.mkdir(parents=True)
+        for jar in sorted(jars.iterdir()):
+            if jar.name not in shared:
+                shutil.copy2(jar, target / jar.name)
+        props = {
+            "description": f"{module['name']} module",
+            "version": a.version,
+            "name": module["name"],
+            "classname": module["classname"],
+            "extended.plugins": ",".join(module.get("extends", [])),
+            "has.native.controller": "false",
+            **{k: str(v) for k, v in descriptor.items()},
+        }
+        (target / "plugin-descriptor.properties").write_text(
+            "".join(f"{k}={v}\n" for k, v in sorted(props.items()))
+        )
+        if module.get("permissions"):
+            # The security-manager grants the official module zips carry.
+            grants = "".join(f"  permission {g};\n" for g in module["permissions"])
+            (target / "plugin-security.policy").write_text(f"grant {{\n{grants}}};\n")
+    (name,) = a.files
+    deterministic_tar_gz(home, out / name, prefix=f"{a.name}-{a.version}")
+
+
 def build_maven_file(a: Artifact, work: Path, out: Path, _: Manifest) -> None:
     """Single artifacts (a distribution zip): no transitive dependencies."""
     bare = Artifact(**{**a.__dict__, "source": {"coordinates": []}})
@@ -337,6 +398,7 @@ def build_debian(a: Artifact, work: Path, out: Path, m: Manifest) -> None:
 BUILDERS: dict[str, Callable[[Artifact, Path, Path, Manifest], None]] = {
     "pypi-binary": build_pypi_binary,
     "maven-jarset": build_maven_jarset,
+    "maven-distribution": build_maven_distribution,
     "maven-file": build_maven_file,
     "go-binary": build_go_binary,
     "debian": build_debian,
@@ -427,11 +489,28 @@ def build_one(manifest: Manifest, a: Artifact, cache: Path, pin: bool) -> Outcom
     return Outcome(a, status, time.monotonic() - started, files, _size(cache / a.directory))
 
 
-def build_apt_repository(manifest: Manifest, cache: Path, gnupg: Path) -> Path:
-    """A signed apt repository of every debian artifact's packages: apt/dists/<release>/main."""
+def _apt_identity(manifest: Manifest, cache: Path, key: str) -> str:
+    """What the apt repository is made of: every debian artifact's package lock, and the key."""
+    locks = [
+        f"{a.name}={sha256(cache / a.directory / 'packages.lock')}"
+        for a in manifest.artifacts
+        if a.kind == "debian"
+    ]
+    return hashlib.sha256("\n".join([manifest.debian_release, key, *locks]).encode()).hexdigest()
+
+
+def build_apt_repository(manifest: Manifest, cache: Path, gnupg: Path) -> tuple[Path, bool]:
+    """A signed apt repository of every debian artifact's packages: apt/dists/<release>/main.
+    Rebuilt (and so re-signed) only when a package set or the signing key changed; returns
+    the repository and whether it was rebuilt."""
     release = manifest.debian_release
     repo = cache / "apt"
     pool = repo / "pool" / "main"
+    key = _signing_key(gnupg)
+    identity = _apt_identity(manifest, cache, key)
+    stamp = repo / ".built.json"
+    if stamp.is_file() and json.loads(stamp.read_text()).get("identity") == identity:
+        return repo, False
     if repo.exists():
         shutil.rmtree(repo)
     pool.mkdir(parents=True)
@@ -465,7 +544,6 @@ def build_apt_repository(manifest: Manifest, cache: Path, gnupg: Path) -> Path:
         cwd=repo,
     )
     (repo / "dists" / release / "Release").write_text(release_file)
-    key = _signing_key(gnupg)
     gpg = ["gpg", "--batch", "--yes", "--homedir", str(gnupg), "--local-user", key]
     dist = repo / "dists" / release
     run([*gpg, "--clearsign", "-o", str(dist / "InRelease"), str(dist / "Release")])
@@ -483,7 +561,8 @@ def build_apt_repository(manifest: Manifest, cache: Path, gnupg: Path) -> Path:
             key,
         ]
     )
-    return repo
+    stamp.write_text(json.dumps({"identity": identity}))
+    return repo, True
 
 
 def _signing_key(gnupg: Path) -> str:
@@ -558,10 +637,30 @@ def build(
         size = f"{o.size / 1e6:.1f} MB"
         say(f"[{i}/{len(selected)}] {a.name}: {o.status}, {size} in {o.seconds:.1f} s")
         outcomes.append(o)
-    if not only:
-        if any(a.kind == "debian" for a in manifest.artifacts):
-            build_apt_repository(manifest, cache, gnupg)
-        write_index(cache, outcomes)
+    # The index, SHA256SUMS and the apt repository describe the whole bundle, also after
+    # `--only`: artifacts not selected this time count when their cached build is current.
+    done = {o.artifact.name for o in outcomes}
+    bundle = list(outcomes)
+    missing = []
+    for a in manifest.artifacts:
+        if a.name in done:
+            continue
+        files = _cached(cache, a)
+        if files is None:
+            missing.append(a.name)
+        else:
+            bundle.append(Outcome(a, "cached", 0.0, files, _size(cache / a.directory)))
+    bundle.sort(key=lambda o: manifest.artifacts.index(o.artifact))
+    debian = [a.name for a in manifest.artifacts if a.kind == "debian"]
+    if debian and not set(debian) & set(missing):
+        _, rebuilt = build_apt_repository(manifest, cache, gnupg)
+        say(f"apt repository: {'rebuilt and signed' if rebuilt else 'unchanged'}")
+    write_index(cache, bundle)
+    if missing:
+        say(
+            f"index: {len(bundle)} of {len(manifest.artifacts)} artifacts; not built yet: "
+            + ", ".join(missing)
+        )
     return outcomes
 
 

@@ -6,8 +6,13 @@ Runs after `make artifacts` (marker `artifacts`); the bundle lives in MACH_ARTIF
 
 import json
 import os
+import shutil
+import socket
 import subprocess
 import tarfile
+import tempfile
+import time
+import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -83,6 +88,90 @@ def test_kafka_jarset_starts_the_kraft_storage_tool(tmp_path):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert len(out.stdout.strip()) == 22  # a base64 cluster id
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url, body=None, method=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(
+        url, data=data, method=method, headers={"content-type": "application/json"}
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.load(resp)
+
+
+@pytest.fixture
+def open_dir():
+    """A scratch directory an unprivileged user can reach (pytest's tmp_path is root-only)."""
+    path = Path(tempfile.mkdtemp(prefix="mach-bundle-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_opensearch_home_from_maven_jars_starts_with_every_module(open_dir):
+    """The assembled home runs as a real node (unprivileged, as the role runs it): every
+    module loads from its generated descriptor and policy, and painless scripts work."""
+    tmp_path = open_dir
+    path, a = file_of("opensearch")
+    with tarfile.open(path) as tar:
+        tar.extractall(tmp_path, filter="data")
+    home = tmp_path / f"opensearch-{a.version}"
+    conf, data = tmp_path / "conf", tmp_path / "data"
+    conf.mkdir()
+    data.mkdir()
+    http, transport = _free_port(), _free_port()
+    (conf / "opensearch.yml").write_text(
+        f"cluster.name: bundle-test\npath.data: {data}\npath.logs: {tmp_path}\n"
+        f"network.host: 127.0.0.1\nhttp.port: {http}\ntransport.port: {transport}\n"
+        "discovery.type: single-node\n"
+    )
+    (conf / "jvm.options").write_text("")
+    (conf / "log4j2.properties").write_text(
+        "appender.console.type = Console\nappender.console.name = console\n"
+        "appender.console.layout.type = PatternLayout\n"
+        "appender.console.layout.pattern = %d %-5p %c{1.} %m%n\n"
+        "rootLogger.level = warn\nrootLogger.appenderRef.console.ref = console\n"
+    )
+    subprocess.run(["chown", "-R", "nobody:nogroup", str(tmp_path)], check=True)
+    node = subprocess.Popen(
+        [
+            "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+            "java", "-Xms256m", "-Xmx256m", "-Djava.security.manager=allow",
+            f"-Dopensearch.path.home={home}", f"-Dopensearch.path.conf={conf}",
+            "-Dopensearch.distribution.type=tar", "-Dopensearch.bundled_jdk=false",
+            "-cp", f"{home}/lib/*", "org.opensearch.bootstrap.OpenSearch",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{http}"
+    try:
+        deadline = time.monotonic() + 120
+        info = None
+        while info is None and node.poll() is None and time.monotonic() < deadline:
+            try:
+                info = _get(base)
+            except OSError:
+                time.sleep(1)
+        assert info is not None, node.stdout.read() if node.poll() is not None else "timeout"
+        assert info["version"]["number"] == a.version
+        nodes = _get(f"{base}/_nodes/plugins")["nodes"]
+        (loaded,) = [{m["name"] for m in n["modules"]} for n in nodes.values()]
+        assert loaded == {m["name"] for m in a.source["modules"]}
+        _get(f"{base}/t/_doc/1?refresh=true", {"n": 21}, method="PUT")
+        script = {"script_fields": {"d": {"script": {"source": "doc['n'].value * 2"}}}}
+        hits = _get(f"{base}/t/_search", script)["hits"]["hits"]
+        assert hits[0]["fields"]["d"] == [42]
+    finally:
+        node.terminate()
+        node.wait(timeout=60)
 
 
 def test_keycloak_distribution_zip():

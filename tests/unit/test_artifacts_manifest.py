@@ -10,6 +10,7 @@ import yaml
 from conftest import ROOT, run, tool
 from mach_ops.artifacts import (
     ArtifactError,
+    build,
     build_one,
     deterministic_tar_gz,
     load_manifest,
@@ -154,3 +155,68 @@ def test_pinning_writes_a_lint_clean_manifest(tmp_path):
     assert load_manifest(copy).artifacts[0].files == {name: "0" * 64 for name in a.files}
     proc = run([tool("yamllint"), "-s", "-c", str(ROOT / ".yamllint"), str(copy)])
     assert proc.returncode == 0, proc.stdout
+
+
+def _fake_cached(cache, a, content: bytes) -> str:
+    """Put `a` into the cache as a finished build whose file holds `content`."""
+    (name,) = a.files
+    d = cache / a.directory
+    d.mkdir(parents=True)
+    (d / name).write_bytes(content)
+    digest = sha256(d / name)
+    (d / ".built.json").write_text(
+        json.dumps({"fingerprint": a.fingerprint(), "files": {name: digest}})
+    )
+    return digest
+
+
+def test_only_still_rewrites_the_whole_index(tmp_path):
+    """`--only X` rebuilds X, and the index and SHA256SUMS still list every artifact whose
+    cached build is current, and name the ones not built yet."""
+    m = load_manifest(MANIFEST)
+    m.artifacts = [a for a in m.artifacts if a.kind == "pypi-binary"][:2]
+    assert len(m.artifacts) == 2
+    first, second = m.artifacts
+    for a, body in ((first, b"one"), (second, b"two")):
+        (name,) = a.files
+        a.files[name] = _fake_cached(tmp_path, a, body)
+    said = []
+    build(m, tmp_path, tmp_path / "gnupg", only=[first.name], say=said.append)
+    index = json.loads((tmp_path / "index.json").read_text())
+    assert set(index) == {first.name, second.name}
+    assert len((tmp_path / "SHA256SUMS").read_text().splitlines()) == 2
+    assert not any("not built yet" in line for line in said)
+
+    # A stale second artifact is left out of the index and named.
+    (tmp_path / second.directory / ".built.json").unlink()
+    said.clear()
+    build(m, tmp_path, tmp_path / "gnupg", only=[first.name], say=said.append)
+    assert set(json.loads((tmp_path / "index.json").read_text())) == {first.name}
+    assert any(f"not built yet: {second.name}" in line for line in said), said
+
+
+def test_distribution_entries_are_checked(tmp_path):
+    """A maven-distribution entry without modules or descriptor is refused by name."""
+    bad = tmp_path / "manifest.yml"
+    bad.write_text(
+        yaml.safe_dump(
+            {
+                "schema": 1,
+                "go_toolchain": "go1.0",
+                "debian_release": "bookworm",
+                "artifacts": [
+                    {
+                        "name": "search",
+                        "version": "1",
+                        "kind": "maven-distribution",
+                        "licence": "x",
+                        "source": {"registry": "maven", "coordinates": ["g:a:1"]},
+                        "files": {"search-1.tar.gz": None},
+                    }
+                ],
+            }
+        )
+    )
+    with pytest.raises(ArtifactError) as err:
+        load_manifest(bad)
+    assert "search" in str(err.value) and "modules" in str(err.value)
