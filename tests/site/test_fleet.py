@@ -15,6 +15,7 @@ import pytest
 import testinfra
 
 from conftest import run, tool
+from mach_ops.airgap import controller_debian_mirror
 
 pytestmark = pytest.mark.fleet
 HOSTS = ["mach-a1", "mach-b1", "mach-c1"]
@@ -121,6 +122,28 @@ def test_nodes_take_time_from_the_zone_a_node(fleet, name):
 def test_scrape_across_nodes_through_the_firewall(fleet):
     b1 = testinfra.get_host("docker://mach-b1")
     assert b1.run("curl -fsS -m 5 -o /dev/null http://mach-a1:9100/metrics").rc == 0
+
+
+@pytest.mark.parametrize("name", ["mach-b1", "mach-c1"])
+def test_fleet_is_air_gapped_and_installs_only_from_its_mirror(fleet, name):
+    """The fleet's network is internal: the Debian mirror this machine uses is unreachable
+    from the nodes, their only apt source is mach-a1's mirror, and the mirror served them."""
+    import docker
+
+    network = docker.from_env().networks.get("mach-fleet")
+    assert network.attrs["Internal"] is True
+    host = testinfra.get_host(f"docker://{name}")
+    outside = controller_debian_mirror()
+    if outside is not None:
+        assert host.run(f"curl -sS -m 8 -o /dev/null {outside}").rc != 0, "reached outside"
+    sources = host.check_output("cat /etc/apt/sources.list.d/*.sources")
+    assert re.findall(r"^URIs: (\S+)", sources, re.M) == ["http://mach-a1:8080/apt"]
+    a1 = testinfra.get_host("docker://mach-a1")
+    address = host.check_output(f"getent hosts {name}").split()[0]
+    log = a1.check_output("cat /var/log/nginx/access.log")
+    assert any(
+        line.startswith(address + " ") and "/apt/dists/" in line for line in log.splitlines()
+    )
 
 
 def test_preflight_passes_on_the_converged_fleet(fleet):

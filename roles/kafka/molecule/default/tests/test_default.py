@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from mach_ops.airgap import controller_debian_mirror
+
 testinfra_hosts = ["ansible://all"]
 
 EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
@@ -52,18 +54,6 @@ def test_kafka_runs_on_both_listeners(host):
     assert host.socket("tcp://0.0.0.0:9095").is_listening
 
 
-def _controller_debian_mirror() -> str:
-    """The Debian mirror this machine is configured with (read at run time, never named)."""
-    for path in sorted(Path("/etc/apt").glob("sources.list*")) + sorted(
-        Path("/etc/apt/sources.list.d").glob("*")
-    ):
-        if path.is_file():
-            found = re.search(r"https?://[^\s]+", path.read_text())
-            if found:
-                return found.group(0)
-    pytest.skip("no http(s) apt source configured on the controller")
-
-
 def test_node_cannot_reach_outside(host):
     """The scenario's network is internal (Docker drops its traffic to anything outside the
     subnet): the Debian mirror the controller uses is unreachable from the node, so packages
@@ -72,7 +62,10 @@ def test_node_cannot_reach_outside(host):
 
     network = docker.from_env().networks.get("mach-molecule-airgap")
     assert network.attrs["Internal"] is True
-    outside = host.run(f"curl -sS -m 8 -o /dev/null {_controller_debian_mirror()}")
+    mirror = controller_debian_mirror()
+    if mirror is None:
+        pytest.skip("no http(s) apt source configured on the controller")
+    outside = host.run(f"curl -sS -m 8 -o /dev/null {mirror}")
     assert outside.rc != 0, "the node reached the Debian mirror"
     sources = host.check_output("cat /etc/apt/sources.list.d/*.sources")
     assert re.findall(r"^URIs: (\S+)", sources, re.M) in (
