@@ -19,7 +19,7 @@ def test_collection_builds(tmp_path):
         ]
     )
     assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "mach-platform-0.1.0.tar.gz").is_file()
+    assert (tmp_path / "mach-platform-0.2.0.tar.gz").is_file()
 
 
 def test_filter_documented_for_ansible_doc():
@@ -31,3 +31,15 @@ def test_filter_documented_for_ansible_doc():
     assert set(doc["doc"]["options"]) == {"_input", "groups", "rules"}
     assert "inventory_problems(groups)" in doc["examples"]
     assert doc["return"]["_value"]["elements"] == "str"
+
+
+def test_vault_modules_documented_for_ansible_doc():
+    for name in ("vault_policy", "vault_secrets_engine", "vault_auth_method"):
+        fqcn = f"mach.platform.{name}"
+        proc = run([tool("ansible-doc"), "-t", "module", "--json", fqcn])
+        assert proc.returncode == 0, proc.stderr
+        doc = json.loads(proc.stdout)[fqcn]
+        # The shared connection options come from the doc fragment.
+        assert {"url", "token", "ca_cert", "state"} <= set(doc["doc"]["options"]), name
+        assert doc["examples"].strip() and doc["return"], name
+        assert doc["doc"]["attributes"]["check_mode"]["support"] == "full"
