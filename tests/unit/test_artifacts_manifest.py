@@ -45,6 +45,7 @@ def test_every_roles_packages_are_in_its_debian_artifact():
     }
     assert set(_defaults("common")["common_packages"]) <= debs["common"]
     assert {_defaults("kafka")["kafka_java_package"]} <= debs["kafka"]
+    assert set(_defaults("redis")["redis_packages"]) <= debs["redis"]
     mirror_tasks = (ROOT / "roles/mirror/tasks/deploy.yml").read_text()
     assert all(pkg in mirror_tasks for pkg in debs["mirror"])
 
