@@ -3,79 +3,18 @@ HTTP API as Vault), run through Ansible itself: first run changes, second run ch
 check mode predicts without writing, and bad input fails clearly with nothing written."""
 
 import json
-import os
-import socket
-import subprocess
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
-
-from conftest import ROOT, run, tool
-from mach_ops.artifacts import load_manifest
+from vaultkit import TOKEN, module, start_bao
 
 pytestmark = pytest.mark.artifacts
-STATE = Path(os.environ.get("MACH_STATE_DIR", "/var/lib/mach-platform"))
-BUNDLE = Path(os.environ.get("MACH_ARTIFACTS_DIR", STATE / "artifacts"))
-TOKEN = "integration-root"  # a dev server's throwaway root token
-
-
-def _bao() -> Path:
-    (a,) = [
-        a
-        for a in load_manifest(ROOT / "artifacts" / "manifest.yml").artifacts
-        if a.name == "openbao"
-    ]
-    return BUNDLE / a.directory / "bao"
 
 
 @pytest.fixture(scope="module")
 def bao():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen(
-        [str(_bao()), "server", "-dev", f"-dev-root-token-id={TOKEN}",
-         f"-dev-listen-address=127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/v1/sys/health", timeout=2) as resp:
-                if json.load(resp)["sealed"] is False:
-                    break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("bao dev server did not come up")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
-
-
-def module(url, name, args, *flags, token=TOKEN):
-    """Run one module ad hoc; returns (returncode, parsed result)."""
-    proc = run(
-        [tool("ansible"), "localhost", "-m", f"mach.platform.{name}", "-a", json.dumps(args),
-         *flags],
-        env={
-            "VAULT_ADDR": url,
-            "VAULT_TOKEN": token,
-            "ANSIBLE_COLLECTIONS_PATH": str(ROOT / "collections"),
-            "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
-            "ANSIBLE_STDOUT_CALLBACK": "json",
-        },
-    )  # fmt: skip
-    assert "{" in proc.stdout, proc.stdout + proc.stderr
-    # The json callback's document sits between profile_tasks' header and summary.
-    document, _ = json.JSONDecoder().raw_decode(proc.stdout[proc.stdout.index("\n{") + 1 :])
-    result = document["plays"][0]["tasks"][0]["hosts"]["localhost"]
-    return proc.returncode, result
+    with start_bao(dev=True) as url:
+        yield url
 
 
 def api(url, path):

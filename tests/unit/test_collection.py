@@ -43,3 +43,13 @@ def test_vault_modules_documented_for_ansible_doc():
         assert {"url", "token", "ca_cert", "state"} <= set(doc["doc"]["options"]), name
         assert doc["examples"].strip() and doc["return"], name
         assert doc["doc"]["attributes"]["check_mode"]["support"] == "full"
+
+
+def test_vault_init_and_unseal_documented_for_ansible_doc():
+    for name in ("vault_init", "vault_unseal"):
+        fqcn = f"mach.platform.{name}"
+        proc = run([tool("ansible-doc"), "-t", "module", "--json", fqcn])
+        assert proc.returncode == 0, proc.stderr
+        doc = json.loads(proc.stdout)[fqcn]
+        assert {"url", "ca_cert"} <= set(doc["doc"]["options"]), name
+        assert doc["examples"].strip() and doc["return"], name

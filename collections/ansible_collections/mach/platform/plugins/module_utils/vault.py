@@ -17,9 +17,14 @@ try:
 
     HAS_HVAC = True
     HVAC_IMPORT_ERROR = None
+    API_ERRORS: tuple[type[Exception], ...] = (
+        hvac.exceptions.VaultError,
+        requests.exceptions.RequestException,
+    )
 except ImportError as exc:  # pragma: no cover - reported by the module
     HAS_HVAC = False
     HVAC_IMPORT_ERROR = exc
+    API_ERRORS = ()
 
 Cfg = dict[str, Any]
 

@@ -1,0 +1,92 @@
+"""Helpers of the Vault integration tests: a real OpenBao server from the bundle, and
+mach.platform modules run through Ansible itself."""
+
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+from conftest import ROOT, run, tool
+from mach_ops.artifacts import load_manifest
+
+STATE = Path(os.environ.get("MACH_STATE_DIR", "/var/lib/mach-platform"))
+BUNDLE = Path(os.environ.get("MACH_ARTIFACTS_DIR", STATE / "artifacts"))
+TOKEN = "integration-root"  # a dev server's throwaway root token
+
+
+def bao_binary() -> Path:
+    manifest = load_manifest(ROOT / "artifacts" / "manifest.yml")
+    (a,) = [a for a in manifest.artifacts if a.name == "openbao"]
+    return BUNDLE / a.directory / "bao"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def start_bao(dev: bool, storage: Path | None = None):
+    """A `bao server` on a free port: dev mode (unsealed, root token TOKEN), or a real server
+    with Raft storage under `storage` (uninitialised on first start). Yields its URL."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    if dev:
+        args = ["-dev", f"-dev-root-token-id={TOKEN}", f"-dev-listen-address=127.0.0.1:{port}"]
+    else:
+        assert storage is not None
+        storage.mkdir(parents=True, exist_ok=True)
+        config = storage / "server.hcl"
+        (storage / "raft").mkdir(exist_ok=True)
+        cluster = _free_port()
+        config.write_text(  # one-node Raft: the storage the vault role uses
+            f'storage "raft" {{\n  path = "{storage / "raft"}"\n  node_id = "test-1"\n}}\n'
+            f'listener "tcp" {{\n  address = "127.0.0.1:{port}"\n  tls_disable = true\n}}\n'
+            f'api_addr = "{url}"\ncluster_addr = "http://127.0.0.1:{cluster}"\n'
+        )
+        args = [f"-config={config}"]
+    proc = subprocess.Popen(
+        [str(bao_binary()), "server", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/v1/sys/seal-status", timeout=2) as resp:
+                    status = json.load(resp)
+                if not dev or status["sealed"] is False:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "bao server did not come up"
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def module(url, name, args, *flags, token=TOKEN):
+    """Run one module ad hoc through Ansible; returns (returncode, its result)."""
+    proc = run(
+        [tool("ansible"), "localhost", "-m", f"mach.platform.{name}", "-a", json.dumps(args),
+         *flags],
+        env={
+            "VAULT_ADDR": url,
+            "VAULT_TOKEN": token,
+            "ANSIBLE_COLLECTIONS_PATH": str(ROOT / "collections"),
+            "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
+            "ANSIBLE_STDOUT_CALLBACK": "json",
+        },
+    )  # fmt: skip
+    assert "{" in proc.stdout, proc.stdout + proc.stderr
+    # The json callback's document sits between profile_tasks' header and summary.
+    document, _ = json.JSONDecoder().raw_decode(proc.stdout[proc.stdout.index("\n{") + 1 :])
+    return proc.returncode, document["plays"][0]["tasks"][0]["hosts"]["localhost"]
