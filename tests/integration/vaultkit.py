@@ -76,7 +76,8 @@ def start_bao(dev: bool, storage: Path | None = None):
 def module(url, name, args, *flags, token=TOKEN):
     """Run one module ad hoc through Ansible; returns (returncode, its result)."""
     proc = run(
-        [tool("ansible"), "localhost", "-m", f"mach.platform.{name}", "-a", json.dumps(args),
+        [tool("ansible"), "localhost", "-m", name if "." in name else f"mach.platform.{name}",
+         "-a", json.dumps(args),
          *flags],
         env={
             "VAULT_ADDR": url,

@@ -34,7 +34,12 @@ def test_filter_documented_for_ansible_doc():
 
 
 def test_vault_modules_documented_for_ansible_doc():
-    for name in ("vault_policy", "vault_secrets_engine", "vault_auth_method"):
+    for name in (
+        "vault_policy",
+        "vault_secrets_engine",
+        "vault_auth_method",
+        "vault_pki_role",
+    ):
         fqcn = f"mach.platform.{name}"
         proc = run([tool("ansible-doc"), "-t", "module", "--json", fqcn])
         assert proc.returncode == 0, proc.stderr
@@ -46,7 +51,7 @@ def test_vault_modules_documented_for_ansible_doc():
 
 
 def test_vault_init_and_unseal_documented_for_ansible_doc():
-    for name in ("vault_init", "vault_unseal"):
+    for name in ("vault_init", "vault_unseal", "vault_pki_ca"):
         fqcn = f"mach.platform.{name}"
         proc = run([tool("ansible-doc"), "-t", "module", "--json", fqcn])
         assert proc.returncode == 0, proc.stderr

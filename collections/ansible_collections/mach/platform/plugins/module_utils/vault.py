@@ -17,6 +17,7 @@ try:
 
     HAS_HVAC = True
     HVAC_IMPORT_ERROR = None
+    InvalidRequest = hvac.exceptions.InvalidRequest
     API_ERRORS: tuple[type[Exception], ...] = (
         hvac.exceptions.VaultError,
         requests.exceptions.RequestException,
@@ -25,6 +26,7 @@ except ImportError as exc:  # pragma: no cover - reported by the module
     HAS_HVAC = False
     HVAC_IMPORT_ERROR = exc
     API_ERRORS = ()
+    InvalidRequest = RuntimeError
 
 Cfg = dict[str, Any]
 
