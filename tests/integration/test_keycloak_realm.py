@@ -1,0 +1,203 @@
+"""mach.platform.keycloak_realm against a real Keycloak (the bundle's keycloak-quarkus-dist,
+started in dev mode) and a real OpenBao: the realm spec applies once and then changes nothing,
+check mode writes nothing, a bad spec writes nothing, and each confidential client's secret
+lands in Vault KV (read before write) and really authenticates the client."""
+
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+import zipfile
+
+import pytest
+from vaultkit import BUNDLE, TOKEN, module, start_bao
+
+from conftest import ROOT, run, tool
+from mach_ops.artifacts import load_manifest
+
+pytestmark = pytest.mark.artifacts
+ADMIN_PASSWORD = "kc-integration-admin"  # a throwaway dev server's bootstrap admin
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def keycloak(tmp_path_factory):
+    (a,) = [
+        a
+        for a in load_manifest(ROOT / "artifacts" / "manifest.yml").artifacts
+        if a.name == "keycloak"
+    ]
+    (zname,) = a.files
+    home = tmp_path_factory.mktemp("keycloak")
+    with zipfile.ZipFile(BUNDLE / a.directory / zname) as z:
+        z.extractall(home)
+    kc = home / f"keycloak-{a.version}" / "bin" / "kc.sh"
+    kc.chmod(0o755)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "KC_BOOTSTRAP_ADMIN_USERNAME": "admin",
+        "KC_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
+    }
+    proc = subprocess.Popen(
+        [str(kc), "start-dev", f"--http-port={port}", "--http-management-port=0"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 240
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/realms/master", timeout=2).close()
+            break
+        except OSError:
+            assert proc.poll() is None and time.monotonic() < deadline, "Keycloak did not start"
+            time.sleep(1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def bao():
+    with start_bao(dev=True) as url:
+        yield url
+
+
+SPEC = {
+    "realm": "mach",
+    "settings": {"display_name": "MACH", "brute_force_protected": True},
+    "roles": [{"name": "platform-admin", "description": "everything"}, {"name": "viewer"}],
+    "groups": [{"name": "operators", "realm_roles": ["platform-admin", "viewer"]}],
+    "client_scopes": [{"name": "services", "description": "calls between services"}],
+    "clients": [
+        {"client_id": "catalog", "service_accounts": True, "default_client_scopes": ["services"]},
+        {"client_id": "grafana", "redirect_uris": ["https://grafana.mach.test/*"]},
+        {"client_id": "web", "confidential": False, "redirect_uris": ["https://shop.mach.test/*"]},
+    ],
+}
+
+
+def apply(keycloak, bao, spec, *flags):
+    args = {
+        "auth_keycloak_url": keycloak,
+        "auth_username": "admin",
+        "auth_password": ADMIN_PASSWORD,
+        "vault_url": bao,
+        "vault_token": TOKEN,
+        "vault_kv_mount": "secret",
+        "spec": spec,
+    }
+    return module(bao, "keycloak_realm", args, *flags)
+
+
+def realms(keycloak):
+    body = urllib.parse.urlencode(
+        {"grant_type": "password", "client_id": "admin-cli", "username": "admin",
+         "password": ADMIN_PASSWORD}
+    ).encode()  # fmt: skip
+    with urllib.request.urlopen(
+        f"{keycloak}/realms/master/protocol/openid-connect/token", body, timeout=10
+    ) as resp:
+        token = json.load(resp)["access_token"]
+    req = urllib.request.Request(
+        f"{keycloak}/admin/realms", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return {r["realm"] for r in json.load(resp)}
+
+
+def kv(bao, path):
+    req = urllib.request.Request(f"{bao}/v1/secret/data/{path}", headers={"X-Vault-Token": TOKEN})
+    with urllib.request.urlopen(req, timeout=5) as resp:
+        return json.load(resp)["data"]
+
+
+def test_bad_spec_is_refused_whole_and_writes_nothing(keycloak, bao):
+    bad = {
+        **SPEC,
+        "clients": [{**SPEC["clients"][0], "redirect_uri": ["x"]}],
+        "groups": [{"name": "operators", "realm_roles": ["nobody"]}],
+    }
+    rc, res = apply(keycloak, bao, bad)
+    assert rc != 0
+    assert "spec.clients[0].redirect_uri: unknown field" in res["msg"]
+    assert "spec.groups[0].realm_roles: 'nobody' is not in spec.roles" in res["msg"]
+    assert "mach" not in realms(keycloak)
+
+
+def test_check_mode_predicts_and_writes_nothing(keycloak, bao):
+    rc, res = apply(keycloak, bao, SPEC, "--check")
+    assert rc == 0 and res["changed"] is True
+    assert "create realm mach" in res["actions"] and "create client catalog" in res["actions"]
+    assert "mach" not in realms(keycloak)
+
+
+def test_apply_then_nothing_changes_and_secrets_authenticate(keycloak, bao):
+    rc, res = apply(keycloak, bao, SPEC)
+    assert rc == 0 and res["changed"] is True, res
+    assert "write secret of client catalog to secret/keycloak/mach/catalog" in res["actions"]
+    assert not any("web" in a and "secret" in a for a in res["actions"])  # public client
+    rc, res = apply(keycloak, bao, SPEC)
+    assert rc == 0 and res["changed"] is False and res["actions"] == []
+
+    stored = kv(bao, "keycloak/mach/catalog")
+    assert stored["metadata"]["version"] == 1  # read before write: not rewritten
+    secret = stored["data"]["client_secret"]
+    body = urllib.parse.urlencode(
+        {"grant_type": "client_credentials", "client_id": "catalog", "client_secret": secret}
+    ).encode()
+    with urllib.request.urlopen(
+        f"{keycloak}/realms/mach/protocol/openid-connect/token", body, timeout=10
+    ) as resp:
+        assert json.load(resp)["token_type"].lower() == "bearer"
+
+
+def test_changes_are_applied_exactly(keycloak, bao):
+    changed = json.loads(json.dumps(SPEC))
+    changed["groups"][0]["realm_roles"] = ["viewer"]
+    changed["clients"][1]["redirect_uris"] = ["https://grafana.mach.test/login/generic_oauth"]
+    rc, res = apply(keycloak, bao, changed, "--check")
+    assert rc == 0 and res["changed"] is True
+    assert "group operators: remove realm roles platform-admin" in res["actions"]
+    assert "update client grafana: redirectUris" in res["actions"]
+    rc, res = apply(keycloak, bao, changed)
+    assert rc == 0 and sorted(res["actions"]) == sorted(
+        [
+            "group operators: remove realm roles platform-admin",
+            "update client grafana: redirectUris",
+        ]
+    )
+    assert apply(keycloak, bao, changed)[1]["changed"] is False
+
+
+def test_no_secret_in_verbose_output(keycloak, bao):
+    """With -vvv, neither the admin password, the Vault token nor a client secret shows."""
+    secret = kv(bao, "keycloak/mach/grafana")["data"]["client_secret"]
+    args = {
+        "auth_keycloak_url": keycloak,
+        "auth_username": "admin",
+        "auth_password": ADMIN_PASSWORD,
+        "vault_url": bao,
+        "vault_token": TOKEN,
+        "vault_kv_mount": "secret",
+        "spec": SPEC,
+    }
+    proc = run(
+        [tool("ansible"), "localhost", "-m", "mach.platform.keycloak_realm", "-a",
+         json.dumps(args), "-vvv"],
+        env={"ANSIBLE_COLLECTIONS_PATH": str(ROOT / "collections")},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    output = proc.stdout + proc.stderr
+    for value in (ADMIN_PASSWORD, TOKEN, secret):
+        assert value not in output
