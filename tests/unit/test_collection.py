@@ -58,3 +58,10 @@ def test_vault_init_and_unseal_documented_for_ansible_doc():
         doc = json.loads(proc.stdout)[fqcn]
         assert {"url", "ca_cert"} <= set(doc["doc"]["options"]) or name == "keycloak_realm"
         assert doc["examples"].strip() and doc["return"], name
+
+
+def test_catalog_filter_documented_for_ansible_doc():
+    name = "mach.platform.catalog_problems"
+    proc = run([tool("ansible-doc"), "-t", "filter", "--json", name])
+    assert proc.returncode == 0, proc.stderr
+    assert "catalog_kafka_acls" in json.loads(proc.stdout)[name]["doc"]["description"][1]

@@ -1,0 +1,181 @@
+"""The service catalogue (services/catalog.yml) and what platform roles derive from it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+DOCUMENTATION = r"""
+name: catalog_problems
+short_description: List what is wrong with the service catalogue, one message per problem
+version_added: 0.2.0
+description:
+  - Checks services/catalog.yml strictly - unknown fields, duplicate names, ports or
+    databases, a topic produced by two services, a topic consumed that nobody produces, a call
+    to an unknown service, a route outside /v1 - and names the service and field at fault.
+  - The same module provides C(catalog_kafka_topics), C(catalog_kafka_acls),
+    C(catalog_redis_users) and C(catalog_keycloak_clients), which turn the catalogue into the
+    variables of the kafka, redis roles and the keycloak_realm spec.
+options:
+  _input:
+    description: The parsed catalogue.
+    type: dict
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: The catalogue is sound
+  ansible.builtin.assert:
+    that: __problems | length == 0
+    fail_msg: "{{ __problems }}"
+  vars:
+    __problems: "{{ mach_catalog | mach.platform.catalog_problems }}"
+
+# group_vars: Kafka topics and ACLs from the catalogue
+kafka_topics: "{{ mach_catalog | mach.platform.catalog_kafka_topics }}"
+kafka_acls: "{{ mach_catalog | mach.platform.catalog_kafka_acls }}"
+"""
+
+RETURN = r"""
+_value:
+  description: Problems found, empty when the catalogue is sound.
+  type: list
+  elements: str
+"""
+
+TOP = {"schema", "defaults", "services"}
+DEFAULTS = {"partitions", "slo"}
+SERVICE = {
+    "name",
+    "description",
+    "port",
+    "database",
+    "redis",
+    "produces",
+    "consumes",
+    "calls",
+    "routes",
+    "slo",
+    "partitions",
+}
+SLO = {"availability", "latency_p95_ms"}
+
+
+def _services(catalog: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(catalog.get("services") or [])
+
+
+def catalog_problems(catalog: Any) -> list[str]:
+    if not isinstance(catalog, dict):
+        return ["catalogue: expected a mapping with 'services'"]
+    problems = [f"catalogue.{k}: unknown field" for k in sorted(set(catalog) - TOP)]
+    problems += [
+        f"catalogue.defaults.{k}: unknown field"
+        for k in sorted(set(catalog.get("defaults") or {}) - DEFAULTS)
+    ]
+    services = _services(catalog)
+    names = [s.get("name") for s in services]
+    for field in ("name", "port", "database"):
+        counts = Counter(s.get(field) for s in services if s.get(field) is not None)
+        problems += [
+            f"services: {field} {value!r} is used by {n} services" for value, n in counts.items()
+            if n > 1
+        ]  # fmt: skip
+    producers: dict[str, str] = {}
+    for s in services:
+        name = s.get("name", "?")
+        where = f"services[{name}]"
+        problems += [f"{where}.{k}: unknown field" for k in sorted(set(s) - SERVICE)]
+        problems += [f"{where}.{k}: required" for k in ("name", "port", "database") if k not in s]
+        problems += [
+            f"{where}.slo.{k}: unknown field" for k in sorted(set(s.get("slo") or {}) - SLO)
+        ]
+        for topic in s.get("produces") or []:
+            if topic in producers:
+                problems.append(
+                    f"{where}.produces: {topic} is already produced by {producers[topic]}"
+                )
+            producers.setdefault(topic, name)
+        for callee in s.get("calls") or []:
+            if callee not in names:
+                problems.append(f"{where}.calls: {callee!r} is not in the catalogue")
+        for route in s.get("routes") or []:
+            if not str(route).startswith("/v1/"):
+                problems.append(f"{where}.routes: {route!r} is not under /v1/")
+    for s in services:
+        for topic in s.get("consumes") or []:
+            if topic not in producers:
+                problems.append(
+                    f"services[{s.get('name')}].consumes: {topic} is produced by no service"
+                )
+    return problems
+
+
+def catalog_kafka_topics(catalog: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every produced topic; a consumed one gets its dead-letter twin."""
+    consumed = {t for s in _services(catalog) for t in s.get("consumes") or []}
+    default = (catalog.get("defaults") or {}).get("partitions", 6)
+    return [
+        {"name": t, "partitions": s.get("partitions", default), "dead_letter": t in consumed}
+        for s in _services(catalog)
+        for t in s.get("produces") or []
+    ]
+
+
+def catalog_kafka_acls(catalog: dict[str, Any], dlq_suffix: str = ".dlq") -> list[dict[str, str]]:
+    """Least privilege: producers write their topics; consumers read theirs with a group of
+    their own name and write the dead-letter topic."""
+    acls: list[dict[str, str]] = []
+    for s in _services(catalog):
+        user = s["name"]
+        for topic in s.get("produces") or []:
+            acls += [
+                {"user": user, "operation": op, "topic": topic} for op in ("write", "describe")
+            ]
+        consumes = s.get("consumes") or []
+        for topic in consumes:
+            acls += [{"user": user, "operation": op, "topic": topic} for op in ("read", "describe")]
+            acls.append({"user": user, "operation": "write", "topic": topic + dlq_suffix})
+        if consumes:
+            acls.append({"user": user, "operation": "read", "group": user})
+    return acls
+
+
+def catalog_kafka_users(catalog: dict[str, Any]) -> list[str]:
+    return [s["name"] for s in _services(catalog) if s.get("produces") or s.get("consumes")]
+
+
+def catalog_redis_users(catalog: dict[str, Any]) -> list[dict[str, Any]]:
+    """A Redis ACL user per service that uses Redis, confined to its own key prefix."""
+    return [
+        {"name": s["name"], "keys": [f"{s['name']}:*"], "channels": [f"{s['name']}:*"]}
+        for s in _services(catalog)
+        if s.get("redis")
+    ]
+
+
+def catalog_keycloak_clients(catalog: dict[str, Any]) -> list[dict[str, Any]]:
+    """A confidential client with a service account per service (service-to-service tokens)."""
+    return [
+        {
+            "client_id": s["name"],
+            "description": s.get("description", ""),
+            "service_accounts": True,
+            "default_client_scopes": ["services"],
+        }
+        for s in _services(catalog)
+    ]
+
+
+class FilterModule:
+    """mach.platform catalogue filters."""
+
+    def filters(self) -> dict[str, Any]:
+        return {
+            "catalog_problems": catalog_problems,
+            "catalog_kafka_topics": catalog_kafka_topics,
+            "catalog_kafka_acls": catalog_kafka_acls,
+            "catalog_kafka_users": catalog_kafka_users,
+            "catalog_redis_users": catalog_redis_users,
+            "catalog_keycloak_clients": catalog_keycloak_clients,
+        }
