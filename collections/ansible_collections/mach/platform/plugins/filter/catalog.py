@@ -31,9 +31,10 @@ EXAMPLES = r"""
   vars:
     __problems: "{{ mach_catalog | mach.platform.catalog_problems }}"
 
-# group_vars: Kafka topics and ACLs from the catalogue
-kafka_topics: "{{ mach_catalog | mach.platform.catalog_kafka_topics }}"
-kafka_acls: "{{ mach_catalog | mach.platform.catalog_kafka_acls }}"
+- name: Kafka topics and ACLs from the catalogue (usually set in group_vars)
+  ansible.builtin.set_fact:
+    kafka_topics: "{{ mach_catalog | mach.platform.catalog_kafka_topics }}"
+    kafka_acls: "{{ mach_catalog | mach.platform.catalog_kafka_acls }}"
 """
 
 RETURN = r"""
