@@ -20,7 +20,7 @@ import tarfile
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -393,6 +393,20 @@ def build_debian(a: Artifact, work: Path, out: Path, m: Manifest) -> None:
         shutil.copy2(deb, target / deb.name)
     lock = "".join(f"{deb.name} {sha256(deb)}\n" for deb in debs)
     (out / "packages.lock").write_text(lock)
+    (out / "packages.set").write_text(package_set(deb.name for deb in debs))
+
+
+def package_set(deb_names: Iterable[str]) -> str:
+    """The closure's shape: `name arch` per package, without versions. The manifest pins this,
+    not the lock: a Debian suite moves under its name (security and point updates, whose
+    .debs apt verifies against the suite's signed Release while downloading), so the versions
+    in packages.lock change while the set of packages stays; a new or dropped package is a
+    change to review and re-pin (docs/adr/0003)."""
+    rows = set()
+    for deb in deb_names:
+        name, _version, arch = deb.removesuffix(".deb").split("_")
+        rows.add(f"{name} {arch}")
+    return "".join(f"{row}\n" for row in sorted(rows))
 
 
 BUILDERS: dict[str, Callable[[Artifact, Path, Path, Manifest], None]] = {

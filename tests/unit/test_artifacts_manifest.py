@@ -14,6 +14,7 @@ from mach_ops.artifacts import (
     build_one,
     deterministic_tar_gz,
     load_manifest,
+    package_set,
     sha256,
     site_list,
 )
@@ -59,6 +60,9 @@ def test_roles_pin_the_manifests_version_and_checksum():
         kafka["kafka_archive_sha256"]
         == artifacts["kafka"].files[f"kafka-{kafka['kafka_version']}-jars.tar.gz"]
     )
+    vault = _defaults("vault")
+    assert vault["vault_version"] == artifacts["openbao"].version
+    assert vault["vault_binary_sha256"] == artifacts["openbao"].files["bao"]
 
 
 def test_bad_manifest_is_refused_with_reasons(tmp_path):
@@ -221,3 +225,15 @@ def test_distribution_entries_are_checked(tmp_path):
     with pytest.raises(ArtifactError) as err:
         load_manifest(bad)
     assert "search" in str(err.value) and "modules" in str(err.value)
+
+
+def test_debian_pin_is_the_package_set_not_the_versions():
+    """A Debian suite moves under its name (security updates): the manifest pins which
+    packages the closure holds, so an updated version passes and a new package does not."""
+    before = package_set(["curl_7.88.1-10+deb12u14_amd64.deb", "adduser_3.134_all.deb"])
+    after = package_set(["adduser_3.134_all.deb", "curl_7.88.1-10+deb12u15_amd64.deb"])
+    assert before == after == "adduser all\ncurl amd64\n"
+    grown = package_set(["adduser_3.134_all.deb", "curl_7.88.1_amd64.deb", "libx_1_amd64.deb"])
+    assert grown != before
+    debian = [a for a in load_manifest(MANIFEST).artifacts if a.kind == "debian"]
+    assert debian and all(set(a.files) == {"packages.set"} for a in debian)
