@@ -5,6 +5,7 @@ shares that an operator decrypts with gpg; bad input leaves the server untouched
 import base64
 import json
 import subprocess
+import time
 import urllib.request
 
 import pytest
@@ -125,3 +126,31 @@ def test_pgp_encrypted_shares_unseal_after_operators_decrypt_them(tmp_path):
         ]
         rc, res = module(url, "vault_unseal", {"keys": shares})
         assert rc == 0 and res["changed"] is True and status(url)["sealed"] is False
+
+
+def test_joining_member_unseals_with_exactly_the_threshold(tmp_path):
+    """A Raft member joining through retry_join finishes unsealing asynchronously: the module
+    gives it the threshold, no share more, and waits until it serves."""
+    keys_file = tmp_path / "vault-init.json"
+    init = {"key_shares": 3, "key_threshold": 2, "keys_file": str(keys_file)}
+    with start_bao(dev=False, storage=tmp_path / "leader") as leader:
+        rc, res = module(leader, "vault_init", {**init, "allow_plaintext_keys": True})
+        assert rc == 0 and res["changed"] is True, res
+        rc, res = module(leader, "vault_unseal", {"keys_file": str(keys_file)})
+        assert rc == 0 and status(leader)["sealed"] is False
+        with start_bao(dev=False, storage=tmp_path / "follower", join=leader) as follower:
+            deadline = time.monotonic() + 30
+            while not status(follower)["initialized"] and time.monotonic() < deadline:
+                time.sleep(0.5)  # retry_join has fetched the leader's challenge
+            assert status(follower) | {"initialized": True, "sealed": True} == status(follower)
+            rc, res = module(follower, "vault_unseal", {"keys_file": str(keys_file)})
+            assert rc == 0 and res["changed"] is True, res
+            assert res["shares_given"] == 2
+            assert status(follower)["sealed"] is False
+            token = json.loads(keys_file.read_text())["root_token"]
+            request = urllib.request.Request(
+                f"{leader}/v1/sys/storage/raft/configuration", headers={"X-Vault-Token": token}
+            )
+            with urllib.request.urlopen(request, timeout=5) as resp:
+                servers = json.load(resp)["data"]["config"]["servers"]
+            assert sorted(s["node_id"] for s in servers) == ["follower", "leader"]

@@ -31,9 +31,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def start_bao(dev: bool, storage: Path | None = None):
+def start_bao(dev: bool, storage: Path | None = None, join: str | None = None):
     """A `bao server` on a free port: dev mode (unsealed, root token TOKEN), or a real server
-    with Raft storage under `storage` (uninitialised on first start). Yields its URL."""
+    with Raft storage under `storage` (uninitialised on first start; with `join`, the URL of
+    a cluster member it joins through retry_join). Yields its URL."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     if dev:
@@ -44,9 +45,12 @@ def start_bao(dev: bool, storage: Path | None = None):
         config = storage / "server.hcl"
         (storage / "raft").mkdir(exist_ok=True)
         cluster = _free_port()
-        config.write_text(  # one-node Raft: the storage the vault role uses
-            f'storage "raft" {{\n  path = "{storage / "raft"}"\n  node_id = "test-1"\n}}\n'
-            f'listener "tcp" {{\n  address = "127.0.0.1:{port}"\n  tls_disable = true\n}}\n'
+        retry_join = f'  retry_join {{ leader_api_addr = "{join}" }}\n' if join else ""
+        config.write_text(  # Raft: the storage the vault role uses
+            f'storage "raft" {{\n  path = "{storage / "raft"}"\n  node_id = "{storage.name}"\n'
+            f"{retry_join}}}\n"
+            f'listener "tcp" {{\n  address = "127.0.0.1:{port}"\n'
+            f'  cluster_address = "127.0.0.1:{cluster}"\n  tls_disable = true\n}}\n'
             f'api_addr = "{url}"\ncluster_addr = "http://127.0.0.1:{cluster}"\n'
         )
         args = [f"-config={config}"]

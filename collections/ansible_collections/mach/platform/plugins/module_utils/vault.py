@@ -82,7 +82,8 @@ def vault_client(params: dict[str, Any]) -> hvac.Client:
     if status.get("sealed"):
         raise VaultError(
             f"Vault at {client.url} is sealed ({status.get('progress', 0)} of "
-            f"{status.get('t')} key shares given): unseal it (playbooks/vault-unseal.yml)"
+            f"{status.get('t')} key shares given): unseal it "
+            "(playbooks/vault.yml -e mach_action=unseal)"
         )
     token = params.get("token") or os.environ.get("VAULT_TOKEN")
     if not token:

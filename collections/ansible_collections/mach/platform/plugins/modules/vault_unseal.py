@@ -15,6 +15,9 @@ description:
     They are never logged.
   - Fails, naming how many shares are still missing, when the given ones do not reach the
     threshold; a wrong share is reported as such and the progress is reset.
+  - Gives no more shares than the threshold. A Raft member that is joining its cluster
+    (C(retry_join)) finishes unsealing asynchronously once the threshold is reached; the module
+    then polls the seal status for up to I(timeout) seconds.
 options:
   url:
     description: Server address. Defaults to C(VAULT_ADDR).
@@ -27,7 +30,7 @@ options:
     type: bool
     default: true
   timeout:
-    description: Seconds to wait for each request.
+    description: Seconds to wait for each request, and for a joining member to finish unsealing.
     type: int
     default: 30
   keys:
@@ -69,6 +72,7 @@ shares_given:
 """
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +103,16 @@ def shares(params: dict[str, Any]) -> list[str]:
     return given
 
 
+def unsealed_within(client: Any, seconds: float) -> bool:
+    """Poll the seal status until unsealed (True) or `seconds` pass (False)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not seal_status(client).get("sealed"):
+            return True
+        time.sleep(0.5)
+    return False
+
+
 def apply(module: AnsibleModule) -> dict[str, Any]:
     client = unauthenticated_client(module.params)
     status = seal_status(client)
@@ -127,6 +141,14 @@ def apply(module: AnsibleModule) -> dict[str, Any]:
         given += 1
         if not status.get("sealed"):
             return {"changed": True, "sealed": False, "shares_given": given}
+        if status.get("progress", 0) == 0:  # the threshold was reached and consumed
+            if unsealed_within(client, module.params["timeout"]):
+                return {"changed": True, "sealed": False, "shares_given": given}
+            raise VaultError(
+                f"Vault at {client.url} took {given} shares (the threshold) but is still "
+                f"sealed after {module.params['timeout']} s: a joining member could not reach "
+                "its cluster's leader (journalctl -u vault on it)"
+            )
     raise VaultError(
         f"Vault at {client.url} is still sealed after {given} shares "
         f"({status.get('progress')} of {status.get('t')}): the shares do not belong together"
