@@ -2,6 +2,8 @@
 
 import json
 
+import yaml
+
 from conftest import ROOT, run, tool
 
 COLLECTION = ROOT / "collections" / "ansible_collections" / "mach" / "platform"
@@ -19,7 +21,8 @@ def test_collection_builds(tmp_path):
         ]
     )
     assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "mach-platform-0.2.0.tar.gz").is_file()
+    version = yaml.safe_load((COLLECTION / "galaxy.yml").read_text())["version"]
+    assert (tmp_path / f"mach-platform-{version}.tar.gz").is_file()
 
 
 def test_filter_documented_for_ansible_doc():
