@@ -124,6 +124,19 @@ def test_scrape_across_nodes_through_the_firewall(fleet):
     assert b1.run("curl -fsS -m 5 -o /dev/null http://mach-a1:9100/metrics").rc == 0
 
 
+def test_vault_serves_from_every_zone(fleet):
+    """The security tier: one active Vault member and two unsealed standbys, TLS verified
+    against the internal CA."""
+    codes = [
+        testinfra.get_host(f"docker://{name}").check_output(
+            "curl -sS -o /dev/null -w '%{http_code}' --cacert /etc/vault/tls/ca.crt "
+            "https://localhost:8200/v1/sys/health"
+        )
+        for name in HOSTS
+    ]
+    assert sorted(codes) == ["200", "429", "429"]
+
+
 @pytest.mark.parametrize("name", ["mach-b1", "mach-c1"])
 def test_fleet_is_air_gapped_and_installs_only_from_its_mirror(fleet, name):
     """The fleet's network is internal: the Debian mirror this machine uses is unreachable
