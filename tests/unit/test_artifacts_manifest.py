@@ -47,6 +47,7 @@ def test_every_roles_packages_are_in_its_debian_artifact():
     assert set(_defaults("common")["common_packages"]) <= debs["common"]
     assert {_defaults("kafka")["kafka_java_package"]} <= debs["kafka"]
     assert set(_defaults("redis")["redis_packages"]) <= debs["redis"]
+    assert set(_defaults("postgresql")["postgresql_packages"]) <= debs["postgresql"]
     mirror_tasks = (ROOT / "roles/mirror/tasks/deploy.yml").read_text()
     assert all(pkg in mirror_tasks for pkg in debs["mirror"])
 
@@ -146,7 +147,8 @@ def test_roles_download_only_from_the_mirror_variables():
         ):
             for n, line in enumerate(path.read_text().splitlines(), 1):
                 for url in re.findall(r"\b(?:https?|ftp)://([^\s\"']+)", line):
-                    if not url.startswith(("127.0.0.1", "localhost", "{{")):
+                    # Loopback, a listen address (0.0.0.0) or a templated host: no download.
+                    if not url.startswith(("127.0.0.1", "localhost", "0.0.0.0", "{{")):
                         offenders.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
     assert not offenders, offenders
 

@@ -10,6 +10,7 @@ from ansible_collections.mach.platform.plugins.filter.catalog import (
     catalog_kafka_topics,
     catalog_kafka_users,
     catalog_keycloak_clients,
+    catalog_postgresql_databases,
     catalog_problems,
     catalog_redis_users,
 )
@@ -44,6 +45,13 @@ def test_kafka_topics_and_least_privilege_acls():
         if a["operation"] == "write" and not a["topic"].endswith(".dlq"):
             (producer,) = [s for s in CATALOG["services"] if a["topic"] in s.get("produces", [])]
             assert producer["name"] == a["user"]
+
+
+def test_postgresql_databases_one_per_service_owned_by_it():
+    databases = catalog_postgresql_databases(CATALOG)
+    assert {d["owner"] for d in databases} == EIGHT
+    assert len({d["name"] for d in databases}) == len(EIGHT)
+    assert {"name": "order", "owner": "order"} in databases
 
 
 def test_redis_users_and_keycloak_clients_fit_their_consumers():

@@ -14,8 +14,9 @@ description:
     databases, a topic produced by two services, a topic consumed that nobody produces, a call
     to an unknown service, a route outside /v1 - and names the service and field at fault.
   - The same module provides C(catalog_kafka_topics), C(catalog_kafka_acls),
-    C(catalog_redis_users) and C(catalog_keycloak_clients), which turn the catalogue into the
-    variables of the kafka, redis roles and the keycloak_realm spec.
+    C(catalog_redis_users), C(catalog_postgresql_databases) and C(catalog_keycloak_clients),
+    which turn the catalogue into the variables of the kafka, redis and postgresql roles and
+    the keycloak_realm spec.
 options:
   _input:
     description: The parsed catalogue.
@@ -155,6 +156,14 @@ def catalog_redis_users(catalog: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def catalog_postgresql_databases(catalog: dict[str, Any]) -> list[dict[str, str]]:
+    """One database per service that has one, owned by a NOLOGIN role of the service's name:
+    nothing else may connect to it (login roles, e.g. Vault's dynamic ones, are granted it)."""
+    return [
+        {"name": s["database"], "owner": s["name"]} for s in _services(catalog) if s.get("database")
+    ]
+
+
 def catalog_keycloak_clients(catalog: dict[str, Any]) -> list[dict[str, Any]]:
     """A confidential client with a service account per service (service-to-service tokens)."""
     return [
@@ -179,4 +188,5 @@ class FilterModule:
             "catalog_kafka_users": catalog_kafka_users,
             "catalog_redis_users": catalog_redis_users,
             "catalog_keycloak_clients": catalog_keycloak_clients,
+            "catalog_postgresql_databases": catalog_postgresql_databases,
         }

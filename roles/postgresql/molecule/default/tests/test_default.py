@@ -1,0 +1,244 @@
+"""Role postgresql on three air-gapped nodes (internal network, mol-a is the mirror): etcd with
+mutual TLS, a Patroni cluster with one leader and a synchronous standby, TLS-only scram
+logins, a database per catalogue service that only its members may use, and a drill (the
+last test: it moves the leader): the leader's node is frozen under write load, a standby takes
+over without losing an acknowledged commit, and the old leader rejoins as a replica."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+import testinfra
+import yaml
+
+testinfra_hosts = ["ansible://all"]
+
+EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+ROOT = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]).parent.parent
+MEMBERS = ["mol-a", "mol-b", "mol-c"]
+CA = "/etc/patroni/tls/ca.crt"
+ETCD_TLS = "/etc/etcd/tls"
+
+
+def secret(name: str) -> str:
+    return (EPHEMERAL / name).read_text().split()[0]
+
+
+def node(name: str):
+    return testinfra.get_host(
+        f"ansible://{name}?ansible_inventory={os.environ['MOLECULE_INVENTORY_FILE']}"
+    )
+
+
+def cluster(host) -> dict:
+    out = host.check_output(f"curl -sS -m 5 --cacert {CA} https://localhost:8008/cluster")
+    return json.loads(out)
+
+
+def roles(host) -> dict[str, tuple[str, str]]:
+    return {m["name"]: (m["role"], m["state"]) for m in cluster(host)["members"]}
+
+
+def leader(host) -> str:
+    (name,) = [n for n, (role, _) in roles(host).items() if role == "leader"]
+    return name
+
+
+def psql(host, user: str, db: str, sql: str, target: str = "", sslmode: str = "verify-full"):
+    target = target or host.backend.get_hostname()
+    conninfo = (
+        f"host={target} port=5432 dbname={db} user={user} sslmode={sslmode} "
+        f"sslrootcert={CA} connect_timeout=5"
+    )
+    return host.run(
+        f"PGPASSWORD={secret(f'pg-{user}')} psql -X -A -t -v ON_ERROR_STOP=1 "
+        f"'{conninfo}' -c \"{sql}\""
+    )
+
+
+def test_units_run_and_listen(host):
+    for unit in ("etcd", "patroni"):
+        assert host.service(unit).is_running, unit
+        assert host.service(unit).is_enabled, unit
+    for port in (5432, 8008, 2379, 2380):
+        assert host.socket(f"tcp://0.0.0.0:{port}").is_listening, port
+    assert not host.service("postgresql@15-main").is_running  # Debian made no default cluster
+    key = host.file("/etc/patroni/tls/postgresql.key")
+    assert (key.user, key.mode) == ("postgres", 0o600)
+    assert host.file("/etc/patroni/config.yml").mode == 0o600
+
+
+def test_etcd_cluster_healthy_and_requires_client_certificates(host):
+    endpoints = ",".join(f"https://{m}:2379" for m in MEMBERS)
+    tls = f"--cacert={ETCD_TLS}/ca.crt --cert={ETCD_TLS}/etcd.crt --key={ETCD_TLS}/etcd.key"
+    health = host.run(f"ETCDCTL_API=3 etcdctl --endpoints={endpoints} {tls} endpoint health")
+    assert (
+        health.rc == 0
+        and health.stderr.count("is healthy") + health.stdout.count("is healthy") == 3
+    ), health.stdout + health.stderr
+    members = host.check_output(f"ETCDCTL_API=3 etcdctl --endpoints={endpoints} {tls} member list")
+    assert sorted(line.split(", ")[2] for line in members.splitlines()) == MEMBERS
+    anonymous = host.run(
+        f"ETCDCTL_API=3 etcdctl --endpoints=https://{host.backend.get_hostname()}:2379 "
+        f"--cacert={ETCD_TLS}/ca.crt --command-timeout=5s endpoint health"
+    )
+    assert anonymous.rc != 0  # no client certificate: refused
+
+
+def replication(primary: str) -> dict[str, tuple[str, str]]:
+    """pg_stat_replication on the leader: {standby: (state, sync_state)}."""
+    rows = node(primary).check_output(
+        "runuser -u postgres -- psql -X -A -t -F ' ' -c "
+        '"select application_name, state, sync_state from pg_stat_replication"'
+    )
+    return {name: (state, sync) for name, state, sync in (r.split() for r in rows.splitlines())}
+
+
+def test_one_leader_one_synchronous_standby_all_streaming(host):
+    state = roles(host)
+    assert sorted(state) == MEMBERS
+    assert sorted(r for r, _ in state.values()) == ["leader", "replica", "sync_standby"]
+    primary = leader(host)
+    streams = replication(primary)
+    assert sorted(streams) == sorted(m for m in MEMBERS if m != primary)
+    assert all(s == "streaming" for s, _ in streams.values())
+    (sync,) = [n for n, (r, _) in state.items() if r == "sync_standby"]
+    assert streams[sync][1] == "sync"
+    listed = host.check_output("/usr/local/sbin/patroni-admin list")
+    assert "Leader" in listed and "Sync Standby" in listed
+
+
+def test_tls_is_required_and_logins_use_scram(host):
+    denied = psql(host, "catalog_app", "catalog", "select 1", sslmode="disable")
+    assert denied.rc != 0 and "no encryption" in denied.stderr, denied.stderr
+    ok = psql(
+        host, "catalog_app", "catalog", "select ssl from pg_stat_ssl where pid = pg_backend_pid()"
+    )
+    assert ok.rc == 0 and ok.stdout.strip() == "t", ok.stderr
+    method = node(leader(host)).check_output(
+        "runuser -u postgres -- psql -X -A -t -c "
+        "\"select rolpassword like 'SCRAM-SHA-256$%' from pg_authid where rolname = 'catalog_app'\""
+    )
+    assert method == "t"
+
+
+def test_a_database_per_catalogue_service_only_for_its_members(host):
+    if host.backend.get_hostname() != "mol-a":
+        pytest.skip("one cluster-wide check")
+    catalog = yaml.safe_load((ROOT / "services" / "catalog.yml").read_text())
+    want = {s["database"]: s["name"] for s in catalog["services"]}
+    primary = node(leader(host))
+    rows = primary.check_output(
+        "runuser -u postgres -- psql -X -A -t -F ' ' -c "
+        '"select datname, pg_get_userbyid(datdba) from pg_database where not datistemplate '
+        "and datname <> 'postgres'\""
+    )
+    assert dict(line.split(" ") for line in rows.splitlines()) == want
+    assert psql(host, "catalog_app", "catalog", "select 1").rc == 0
+    foreign = psql(host, "catalog_app", "order", "select 1")
+    assert foreign.rc != 0 and "permission denied for database" in foreign.stderr
+    assert psql(host, "order_app", "order", "select 1").rc == 0
+
+
+def test_writes_on_the_leader_reach_every_replica(host):
+    if host.backend.get_hostname() != "mol-a":
+        pytest.skip("one cluster-wide check")
+    primary = leader(host)
+    setup = psql(
+        host,
+        "catalog_app",
+        "catalog",
+        "create table if not exists replicated (id int primary key); "
+        "insert into replicated values (42) on conflict do nothing",
+        target=primary,
+    )
+    assert setup.rc == 0, setup.stderr
+    for replica in (m for m in MEMBERS if m != primary):
+        deadline = time.monotonic() + 30
+        seen = ""
+        while seen != "42" and time.monotonic() < deadline:
+            seen = psql(host, "catalog_app", "catalog", "select id from replicated", replica).stdout
+            seen = seen.strip()
+            time.sleep(0.5)
+        assert seen == "42", replica
+        readonly = psql(
+            host, "catalog_app", "catalog", "insert into replicated values (1)", replica
+        )
+        assert readonly.rc != 0 and "read-only transaction" in readonly.stderr
+
+
+def test_leader_node_lost_under_write_load(host):
+    """Freeze the leader's node (docker pause: no process runs, no packet is answered) while
+    a client commits rows; a synchronous standby takes over within 30 s, every acknowledged
+    row is on it, and the old leader, thawed, rejoins as a replica (pg_rewind if needed)."""
+    if host.backend.get_hostname() != "mol-a":
+        pytest.skip("one drill")
+    import docker
+
+    old = leader(host)
+    client = node(next(m for m in MEMBERS if m != old))
+    create = "create table if not exists drill (id int)"
+    assert psql(client, "catalog_app", "catalog", create, target=old).rc == 0
+    conninfo = (
+        "host=mol-a,mol-b,mol-c port=5432 dbname=catalog user=catalog_app "
+        f"sslmode=verify-full sslrootcert={CA} connect_timeout=2 target_session_attrs=read-write"
+    )
+    client.check_output("rm -f /tmp/acked")
+    client.check_output(
+        f"systemd-run --unit=pg-drill-load --setenv=PGPASSWORD={secret('pg-catalog_app')} "
+        "bash -c 'for i in $(seq 1 600); do "
+        f'psql -X -q "{conninfo}" -c "insert into drill values ($i)" 2>/dev/null '
+        "&& echo $i $(date +%s.%N) >> /tmp/acked; sleep 0.05; done'"
+    )
+    engine = docker.from_env()
+    time.sleep(3)
+    engine.containers.get(old).pause()
+    frozen_at, started = time.time(), time.monotonic()
+    try:
+        new = old
+        while new == old and time.monotonic() - started < 60:
+            time.sleep(0.5)
+            try:
+                state = roles(client)
+            except AssertionError:
+                continue  # the client's Patroni is between loops
+            leaders = [n for n, (r, s) in state.items() if r == "leader" and s == "running"]
+            new = leaders[0] if leaders else old
+        took = time.monotonic() - started
+        print(f"\nfailover: {old} frozen, {new} leads after {took:.1f} s")
+        assert new != old and took < 30
+        led_at = time.time()
+        deadline = time.monotonic() + 120
+        while client.service("pg-drill-load").is_running and time.monotonic() < deadline:
+            time.sleep(1)
+    finally:
+        engine.containers.get(old).unpause()
+        client.run("systemctl stop pg-drill-load")
+    acked = {
+        int(i): float(t)
+        for i, t in (line.split() for line in client.check_output("cat /tmp/acked").splitlines())
+    }
+    before = sum(t < frozen_at for t in acked.values())
+    after = sum(t > led_at for t in acked.values())
+    rows = psql(client, "catalog_app", "catalog", "select id from drill", new).stdout.split()
+    lost = set(acked) - {int(x) for x in rows}
+    print(
+        f"failover: {len(acked)} inserts acknowledged ({before} before the freeze, {after} "
+        f"after the takeover), {len(lost)} lost"
+    )
+    assert before > 0 and after > 0 and not lost
+    deadline = time.monotonic() + 120
+    streams = replication(new)
+    while time.monotonic() < deadline and streams.get(old, ("", ""))[0] != "streaming":
+        time.sleep(2)
+        streams = replication(new)
+    assert streams.get(old, ("", ""))[0] == "streaming", streams
+    assert roles(client)[old][0] in ("replica", "sync_standby")
+    assert leader(client) == new  # the thawed old leader did not take the key back
+    rows = psql(client, "catalog_app", "catalog", "select id from drill", new).stdout.split()
+    assert not set(acked) - {int(x) for x in rows}
+    print(f"failover: {old} rejoined, streaming from {new} {time.monotonic() - started:.0f} s in")
