@@ -77,11 +77,22 @@ def start_bao(dev: bool, storage: Path | None = None, join: str | None = None):
         proc.wait(timeout=30)
 
 
+def literal(value):
+    """Ad hoc arguments are templates: Vault's own `{{name}}` placeholders must pass as text."""
+    if isinstance(value, dict):
+        return {k: literal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [literal(v) for v in value]
+    if isinstance(value, str) and "{{" in value:
+        return "{% raw %}" + value + "{% endraw %}"
+    return value
+
+
 def module(url, name, args, *flags, token=TOKEN):
     """Run one module ad hoc through Ansible; returns (returncode, its result)."""
     proc = run(
         [tool("ansible"), "localhost", "-m", name if "." in name else f"mach.platform.{name}",
-         "-a", json.dumps(args),
+         "-a", json.dumps(literal(args)),
          *flags],
         env={
             "VAULT_ADDR": url,

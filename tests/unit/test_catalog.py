@@ -13,6 +13,7 @@ from ansible_collections.mach.platform.plugins.filter.catalog import (
     catalog_postgresql_databases,
     catalog_problems,
     catalog_redis_users,
+    vault_postgresql_roles,
 )
 from ansible_collections.mach.platform.plugins.module_utils.realm_spec import validate
 from conftest import ROOT, run, tool
@@ -52,6 +53,17 @@ def test_postgresql_databases_one_per_service_owned_by_it():
     assert {d["owner"] for d in databases} == EIGHT
     assert len({d["name"] for d in databases}) == len(EIGHT)
     assert {"name": "order", "owner": "order"} in databases
+
+
+def test_vault_roles_one_per_database_acting_as_its_owner():
+    roles = vault_postgresql_roles(catalog_postgresql_databases(CATALOG), "pg")
+    assert {r["name"] for r in roles} == EIGHT and {r["db_name"] for r in roles} == {"pg"}
+    order = next(r for r in roles if r["name"] == "order")
+    create = " ".join(order["creation_statements"])
+    # Vault fills in the placeholders; the owner is fixed per role.
+    assert "{{name}}" in create and "{{password}}" in create and "{{expiration}}" in create
+    assert 'IN ROLE "order"' in create and "SET role = 'order'" in create
+    assert order["revocation_statements"] == ['DROP ROLE IF EXISTS "{{name}}"']
 
 
 def test_redis_users_and_keycloak_clients_fit_their_consumers():

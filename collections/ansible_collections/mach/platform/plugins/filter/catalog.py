@@ -16,7 +16,8 @@ description:
   - The same module provides C(catalog_kafka_topics), C(catalog_kafka_acls),
     C(catalog_redis_users), C(catalog_postgresql_databases) and C(catalog_keycloak_clients),
     which turn the catalogue into the variables of the kafka, redis and postgresql roles and
-    the keycloak_realm spec.
+    the keycloak_realm spec, and C(vault_postgresql_roles), which turns the databases into
+    the Vault database roles that issue each service's dynamic logins.
 options:
   _input:
     description: The parsed catalogue.
@@ -164,6 +165,30 @@ def catalog_postgresql_databases(catalog: dict[str, Any]) -> list[dict[str, str]
     ]
 
 
+def vault_postgresql_roles(
+    databases: list[dict[str, str]], connection: str = "postgresql"
+) -> list[dict[str, Any]]:
+    """A Vault database role per database ({name, owner}, as catalog_postgresql_databases
+    gives): each login it issues is a member of the owner role and acts as it (`SET role`),
+    so what it creates belongs to the owner, and the login can be dropped when its lease ends."""
+    roles = []
+    for db in databases:
+        owner = db["owner"].replace('"', "")
+        roles.append(
+            {
+                "name": owner,
+                "db_name": connection,
+                "creation_statements": [
+                    "CREATE ROLE \"{{name}}\" LOGIN PASSWORD '{{password}}' "
+                    f"VALID UNTIL '{{{{expiration}}}}' IN ROLE \"{owner}\"",
+                    f"ALTER ROLE \"{{{{name}}}}\" SET role = '{owner}'",
+                ],
+                "revocation_statements": ['DROP ROLE IF EXISTS "{{name}}"'],
+            }
+        )
+    return roles
+
+
 def catalog_keycloak_clients(catalog: dict[str, Any]) -> list[dict[str, Any]]:
     """A confidential client with a service account per service (service-to-service tokens)."""
     return [
@@ -189,4 +214,5 @@ class FilterModule:
             "catalog_redis_users": catalog_redis_users,
             "catalog_keycloak_clients": catalog_keycloak_clients,
             "catalog_postgresql_databases": catalog_postgresql_databases,
+            "vault_postgresql_roles": vault_postgresql_roles,
         }

@@ -191,6 +191,17 @@ class Mounts:
             self.client.sys.disable_auth_method(path)
 
 
+def require_mount(client: hvac.Client, path: str, mount_type: str) -> None:
+    """Fail clearly, before any write, unless a secrets engine of `mount_type` is at `path`."""
+    mount = Mounts(client, "secrets").read().get(path.strip("/"))
+    if mount is None or mount.get("type") != mount_type:
+        found = f"a {mount['type']!r} engine" if mount else "nothing"
+        raise VaultError(
+            f"{path!r} holds {found}, not a {mount_type} secrets engine: enable one there first "
+            f"(mach.platform.vault_secrets_engine type={mount_type})"
+        )
+
+
 TUNABLE = ("default_lease_ttl", "max_lease_ttl")
 
 
