@@ -88,6 +88,34 @@ def test_auth_methods(bao):
     assert rc == 0 and res["changed"] is True
 
 
+def test_generated_secret_made_once_and_then_only_read(bao):
+    """A dev server mounts KV v2 at secret/: missing keys are generated, present ones kept."""
+    args = {"path": "platform/pg", "keys": ["superuser", "replication"]}
+    rc, res = module(bao, "vault_generated_secret", args, "--check")
+    assert rc == 0 and res["changed"] is True and res["secret"] == dict.fromkeys(args["keys"], "")
+    with pytest.raises(urllib.error.HTTPError):  # check mode wrote nothing
+        api(bao, "secret/data/platform/pg")
+    rc, first = module(bao, "vault_generated_secret", args)
+    assert rc == 0 and first["changed"] is True and first["generated"] == args["keys"]
+    assert all(len(v) == 32 and v.isalnum() for v in first["secret"].values())
+    assert first["secret"]["superuser"] != first["secret"]["replication"]
+    rc, again = module(bao, "vault_generated_secret", args)
+    assert rc == 0 and again["changed"] is False and again["secret"] == first["secret"]
+    rc, more = module(bao, "vault_generated_secret", {**args, "keys": ["superuser", "rewind"]})
+    assert rc == 0 and more["generated"] == ["rewind"]
+    stored = api(bao, "secret/data/platform/pg")["data"]
+    assert stored["data"]["superuser"] == first["secret"]["superuser"]  # never rotated
+    assert set(stored["data"]) == {"superuser", "replication", "rewind"}
+    assert stored["metadata"]["version"] == 2
+
+
+def test_generated_secret_refuses_a_non_kv2_mount_and_short_values(bao):
+    rc, res = module(bao, "vault_generated_secret", {"mount": "sys", "path": "x", "keys": ["a"]})
+    assert rc != 0 and "not a kv-v2 secrets engine" in res["msg"]
+    rc, res = module(bao, "vault_generated_secret", {"path": "x", "keys": ["a"], "length": 8})
+    assert rc != 0 and "too short" in res["msg"]
+
+
 def test_bad_duration_is_refused_before_any_write(bao):
     bad = {"path": "kv-bad", "type": "kv-v2", "config": {"max_lease_ttl": "12x"}}
     rc, res = module(bao, "vault_secrets_engine", bad)
@@ -109,3 +137,4 @@ def test_sealed_server_is_named_and_nothing_written(bao):
     urllib.request.urlopen(req, timeout=5).close()
     rc, res = module(bao, "vault_policy", {"name": "after-seal", "policy": POLICY})
     assert rc != 0 and "sealed" in res["msg"] and "unseal" in res["msg"]
+

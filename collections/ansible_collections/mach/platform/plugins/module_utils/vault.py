@@ -18,6 +18,7 @@ try:
     HAS_HVAC = True
     HVAC_IMPORT_ERROR = None
     InvalidRequest = hvac.exceptions.InvalidRequest
+    InvalidPath = hvac.exceptions.InvalidPath
     API_ERRORS: tuple[type[Exception], ...] = (
         hvac.exceptions.VaultError,
         requests.exceptions.RequestException,
@@ -27,6 +28,7 @@ except ImportError as exc:  # pragma: no cover - reported by the module
     HVAC_IMPORT_ERROR = exc
     API_ERRORS = ()
     InvalidRequest = RuntimeError
+    InvalidPath = LookupError
 
 Cfg = dict[str, Any]
 
@@ -192,10 +194,14 @@ class Mounts:
 
 
 def require_mount(client: hvac.Client, path: str, mount_type: str) -> None:
-    """Fail clearly, before any write, unless a secrets engine of `mount_type` is at `path`."""
+    """Fail clearly, before any write, unless a secrets engine of `mount_type` is at `path`
+    (`kv-v2` means a kv mount of version 2)."""
     mount = Mounts(client, "secrets").read().get(path.strip("/"))
-    if mount is None or mount.get("type") != mount_type:
-        found = f"a {mount['type']!r} engine" if mount else "nothing"
+    found_type = (mount or {}).get("type")
+    if found_type == "kv" and str(((mount or {}).get("options") or {}).get("version")) == "2":
+        found_type = "kv-v2"
+    if mount is None or found_type != mount_type:
+        found = f"a {found_type!r} engine" if mount else "nothing"
         raise VaultError(
             f"{path!r} holds {found}, not a {mount_type} secrets engine: enable one there first "
             f"(mach.platform.vault_secrets_engine type={mount_type})"

@@ -79,6 +79,11 @@ options:
     type: str
     choices: [present, absent]
     default: present
+seealso:
+  - module: community.hashi_vault.vault_database_connection_configure
+    description: >-
+      Writes on every run and always reports a change (and resends the password, which undoes
+      a root rotation); this module reads and compares first.
 extends_documentation_fragment:
   - mach.platform.vault
 attributes:
@@ -96,7 +101,7 @@ EXAMPLES = r"""
     name: postgresql
     connection_url: "{{ __login }}@10.0.1.11:5432,10.0.2.11:5432/postgres?{{ __tls }}"
     username: vault
-    password: "{{ lookup('community.hashi_vault.vault_kv2_get', 'postgresql').secret.vault }}"
+    password: "{{ __postgresql_secret.secret.vault }}"  # from mach.platform.vault_generated_secret
     rotate_root: true
     allowed_roles: [catalog, order]
     settings:

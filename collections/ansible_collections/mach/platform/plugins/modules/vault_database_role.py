@@ -58,6 +58,11 @@ options:
     type: str
     choices: [present, absent]
     default: present
+seealso:
+  - module: community.hashi_vault.vault_database_role_create
+    description: >-
+      Writes on every run and always reports a change (and resends the password, which undoes
+      a root rotation); this module reads and compares first.
 extends_documentation_fragment:
   - mach.platform.vault
 attributes:
