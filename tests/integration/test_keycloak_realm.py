@@ -87,8 +87,9 @@ SPEC = {
 }
 
 
-def apply(keycloak, bao, spec, *flags):
+def apply(keycloak, bao, spec, *flags, rotate=()):
     args = {
+        "rotate_client_secrets": list(rotate),
         "auth_keycloak_url": keycloak,
         "auth_username": "admin",
         "auth_password": ADMIN_PASSWORD,
@@ -160,6 +161,44 @@ def test_apply_then_nothing_changes_and_secrets_authenticate(keycloak, bao):
         f"{keycloak}/realms/mach/protocol/openid-connect/token", body, timeout=10
     ) as resp:
         assert json.load(resp)["token_type"].lower() == "bearer"
+
+
+def client_token(keycloak, client_id, secret):
+    """A client-credentials token, or the HTTP status Keycloak refused it with."""
+    body = urllib.parse.urlencode(
+        {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    ).encode()
+    try:
+        with urllib.request.urlopen(
+            f"{keycloak}/realms/mach/protocol/openid-connect/token", body, timeout=10
+        ) as resp:
+            return json.load(resp)["token_type"].lower()
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_rotating_a_client_secret_updates_vault_in_one_run(keycloak, bao):
+    old = kv(bao, "keycloak/mach/catalog")
+    rc, res = apply(keycloak, bao, SPEC, "--check", rotate=["catalog"])
+    assert rc == 0 and res["actions"] == ["rotate secret of client catalog"]
+    assert kv(bao, "keycloak/mach/catalog") == old  # check mode rotated nothing
+
+    rc, res = apply(keycloak, bao, SPEC, rotate=["catalog"])
+    assert rc == 0 and res["actions"] == [
+        "rotate secret of client catalog",
+        "write secret of client catalog to secret/keycloak/mach/catalog",
+    ]
+    new = kv(bao, "keycloak/mach/catalog")
+    assert new["metadata"]["version"] == old["metadata"]["version"] + 1
+    assert new["data"]["client_secret"] != old["data"]["client_secret"]
+    assert client_token(keycloak, "catalog", new["data"]["client_secret"]) == "bearer"
+    assert client_token(keycloak, "catalog", old["data"]["client_secret"]) == 401
+    assert apply(keycloak, bao, SPEC)[1]["changed"] is False
+
+
+def test_rotating_an_unknown_or_public_client_is_refused(keycloak, bao):
+    rc, res = apply(keycloak, bao, SPEC, rotate=["web", "nobody"])
+    assert rc != 0 and "['nobody', 'web'] are not confidential clients" in res["msg"]
 
 
 def test_changes_are_applied_exactly(keycloak, bao):

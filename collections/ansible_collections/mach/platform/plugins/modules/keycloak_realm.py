@@ -54,6 +54,16 @@ options:
         redirect_uris, web_origins, default_client_scopes).
     type: dict
     required: true
+  rotate_client_secrets:
+    description:
+      - Confidential clients (by C(client_id), all in the spec) whose secret Keycloak replaces
+        in this run; the new secret reaches Vault in the same run. A rotation is an action, so
+        a run with this set always reports a change.
+      - A secret rotated outside this module (e.g. in the admin console) needs no option; the
+        next run finds Vault's copy stale and rewrites it.
+    type: list
+    elements: str
+    default: []
   vault_url:
     description: Vault (or OpenBao) address for the client secrets; none skips writing them.
     type: str
@@ -100,6 +110,17 @@ EXAMPLES = r"""
     vault_url: https://vault.mach.example:8200
     vault_token: "{{ vault_keycloak_token }}"
   no_log: true
+
+- name: Rotate the catalog client's secret; Vault gets the new one in the same run
+  mach.platform.keycloak_realm:
+    auth_keycloak_url: https://sso.mach.example:8443
+    auth_username: admin
+    auth_password: "{{ keycloak_admin_password }}"
+    spec: "{{ mach_realm_spec }}"
+    rotate_client_secrets: [catalog]
+    vault_url: https://vault.mach.example:8200
+    vault_token: "{{ vault_keycloak_token }}"
+  no_log: true
 """
 
 RETURN = r"""
@@ -141,8 +162,10 @@ except ImportError:  # pragma: no cover - reported below
 class Realm:
     """Read-compare-write of one realm through python-keycloak; `actions` records changes."""
 
-    def __init__(self, admin: Any, spec: dict[str, Any], check: bool) -> None:
-        self.admin, self.spec, self.check = admin, spec, check
+    def __init__(
+        self, admin: Any, spec: dict[str, Any], check: bool, rotate: frozenset[str] = frozenset()
+    ) -> None:
+        self.admin, self.spec, self.check, self.rotate = admin, spec, check, rotate
         self.name = spec["realm"]
         self.actions: list[str] = []
 
@@ -236,8 +259,17 @@ class Realm:
                 differ = sorted(k for k, v in body.items() if _norm(have.get(k)) != _norm(v))
                 if differ and self.act(f"update client {body['clientId']}: {', '.join(differ)}"):
                     self.admin.update_client(uuid, {**have, **body})
-            if not body["publicClient"]:
-                secrets[body["clientId"]] = self.admin.get_client_secrets(uuid)["value"]
+            if body["publicClient"]:
+                continue
+            if (
+                have is not None
+                and body["clientId"] in self.rotate
+                and self.act(f"rotate secret of client {body['clientId']}")
+            ):
+                self.admin.generate_client_secrets(uuid)
+            if self.check and body["clientId"] in self.rotate:
+                continue  # check mode: the rotated secret does not exist to compare
+            secrets[body["clientId"]] = self.admin.get_client_secrets(uuid)["value"]
         return secrets
 
 
@@ -287,6 +319,7 @@ def main() -> None:
             "auth_password": {"type": "str", "required": True, "no_log": True},
             "validate_certs": {"type": "bool", "default": True},
             "spec": {"type": "dict", "required": True},
+            "rotate_client_secrets": {"type": "list", "elements": "str", "default": []},
             "vault_url": {"type": "str"},
             "vault_token": {"type": "str", "no_log": True},
             "vault_ca_cert": {"type": "path"},
@@ -301,6 +334,15 @@ def main() -> None:
     params = module.params
     try:
         validate(params["spec"])
+        confidential = {
+            c["client_id"] for c in params["spec"].get("clients", []) if c.get("confidential", True)
+        }
+        unknown = sorted(set(params["rotate_client_secrets"]) - confidential)
+        if unknown:
+            raise SpecError(
+                f"rotate_client_secrets: {unknown} are not confidential clients of the spec "
+                f"(those are {sorted(confidential)})"
+            )
         admin = KeycloakAdmin(
             server_url=params["auth_keycloak_url"],
             username=params["auth_username"],
@@ -309,7 +351,8 @@ def main() -> None:
             user_realm_name=params["auth_realm"],
             verify=params["validate_certs"],
         )
-        realm = Realm(admin, params["spec"], module.check_mode)
+        rotate = frozenset(params["rotate_client_secrets"])
+        realm = Realm(admin, params["spec"], module.check_mode, rotate)
         if realm.realm():
             realm.roles()
             realm.groups()
