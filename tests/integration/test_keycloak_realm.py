@@ -3,6 +3,7 @@ started in dev mode) and a real OpenBao: the realm spec applies once and then ch
 check mode writes nothing, a bad spec writes nothing, and each confidential client's secret
 lands in Vault KV (read before write) and really authenticates the client."""
 
+import base64
 import json
 import os
 import socket
@@ -78,11 +79,14 @@ SPEC = {
     "settings": {"display_name": "MACH", "brute_force_protected": True},
     "roles": [{"name": "platform-admin", "description": "everything"}, {"name": "viewer"}],
     "groups": [{"name": "operators", "realm_roles": ["platform-admin", "viewer"]}],
-    "client_scopes": [{"name": "services", "description": "calls between services"}],
+    "client_scopes": [
+        {"name": "services", "description": "calls between services", "audiences": ["vault"]}
+    ],
     "clients": [
         {"client_id": "catalog", "service_accounts": True, "default_client_scopes": ["services"]},
         {"client_id": "grafana", "redirect_uris": ["https://grafana.mach.test/*"]},
         {"client_id": "web", "confidential": False, "redirect_uris": ["https://shop.mach.test/*"]},
+        {"client_id": "order", "service_accounts": True, "default_client_scopes": ["services"]},
     ],
 }
 
@@ -194,6 +198,81 @@ def test_rotating_a_client_secret_updates_vault_in_one_run(keycloak, bao):
     assert client_token(keycloak, "catalog", new["data"]["client_secret"]) == "bearer"
     assert client_token(keycloak, "catalog", old["data"]["client_secret"]) == 401
     assert apply(keycloak, bao, SPEC)[1]["changed"] is False
+
+
+def access_token(keycloak, client_id, secret):
+    body = urllib.parse.urlencode(
+        {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    ).encode()
+    with urllib.request.urlopen(
+        f"{keycloak}/realms/mach/protocol/openid-connect/token", body, timeout=10
+    ) as resp:
+        return json.load(resp)["access_token"]
+
+
+def vault_login(bao, role, jwt):
+    """auth/jwt/login with a Keycloak token: (HTTP status, body)."""
+    req = urllib.request.Request(
+        f"{bao}/v1/auth/jwt/login", json.dumps({"role": role, "jwt": jwt}).encode(), method="POST"
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.load(resp)
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.load(exc)
+
+
+def test_services_log_in_to_vault_with_their_keycloak_tokens(keycloak, bao):
+    """Vault's JWT auth trusts the realm (discovery from Keycloak itself): the catalog
+    service's client-credentials token logs in to role catalog with its policy, the order
+    service's token is refused there; written once, then nothing changes."""
+    assert module(bao, "vault_auth_method", {"path": "jwt", "type": "jwt"})[0] == 0
+    issuer = f"{keycloak}/realms/mach"
+    args = {
+        "path": "jwt",
+        "config": {"oidc_discovery_url": issuer, "bound_issuer": issuer},
+        "roles": [
+            {
+                "name": "catalog",
+                "role_type": "jwt",
+                "bound_audiences": ["vault"],  # the realm spec's services scope adds it
+                "bound_claims": {"azp": "catalog"},
+                "user_claim": "azp",
+                "token_policies": ["svc-catalog"],
+                "token_ttl": "15m",
+            }
+        ],
+    }
+    rc, res = module(bao, "vault_oidc_auth", args, "--check")
+    assert rc == 0 and res["changes"] == ["config", "role catalog"]
+    rc, res = module(bao, "vault_oidc_auth", args)
+    assert rc == 0 and res["changes"] == ["config", "role catalog"], res
+    rc, res = module(bao, "vault_oidc_auth", {**args, "roles": [{**args["roles"][0],
+                                                               "token_ttl": 900}]})  # fmt: skip
+    assert rc == 0 and res["changed"] is False, res  # 15m == 900 s
+
+    secret = kv(bao, "keycloak/mach/catalog")["data"]["client_secret"]
+    jwt = access_token(keycloak, "catalog", secret)
+    status, body = vault_login(bao, "catalog", jwt)
+    claims = json.loads(base64.urlsafe_b64decode(jwt.split(".")[1] + "=="))
+    assert status == 200, (body, claims)
+    assert body["auth"]["policies"] == ["default", "svc-catalog"]
+    assert body["auth"]["lease_duration"] == 900
+    other = kv(bao, "keycloak/mach/order")["data"]["client_secret"]
+    status, body = vault_login(bao, "catalog", access_token(keycloak, "order", other))
+    assert status in (400, 403) and "claim" in json.dumps(body), body
+
+
+def test_oidc_auth_refuses_a_wrong_issuer_and_a_secret_in_config(keycloak, bao):
+    assert module(bao, "vault_auth_method", {"path": "oidc", "type": "oidc"})[0] == 0
+    nowhere = {"oidc_discovery_url": f"{keycloak}/realms/nowhere"}
+    rc, res = module(bao, "vault_oidc_auth", {"path": "oidc", "config": nowhere})
+    assert rc != 0 and "Vault refused the request" in res["msg"]
+    rc, res = module(bao, "vault_oidc_auth", {
+        "path": "oidc", "config": {"oidc_client_secret": "x"}})  # fmt: skip
+    assert rc != 0 and "give oidc_client_secret as client_secret" in res["msg"]
+    rc, res = module(bao, "vault_oidc_auth", {"path": "approle", "config": {}})
+    assert rc != 0 and "not a jwt or oidc method" in res["msg"]
 
 
 def test_rotating_an_unknown_or_public_client_is_refused(keycloak, bao):

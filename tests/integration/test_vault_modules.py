@@ -137,4 +137,3 @@ def test_sealed_server_is_named_and_nothing_written(bao):
     urllib.request.urlopen(req, timeout=5).close()
     rc, res = module(bao, "vault_policy", {"name": "after-seal", "policy": POLICY})
     assert rc != 0 and "sealed" in res["msg"] and "unseal" in res["msg"]
-

@@ -25,7 +25,7 @@ REALM_SETTINGS = {
 TOP = {"realm", "settings", "roles", "groups", "client_scopes", "clients"}
 ROLE = {"name", "description"}
 GROUP = {"name", "realm_roles"}
-SCOPE = {"name", "description", "protocol"}
+SCOPE = {"name", "description", "protocol", "audiences"}
 CLIENT = {
     "client_id",
     "name",
@@ -96,6 +96,22 @@ def validate(spec: Any) -> None:
 
 
 BUILTIN_SCOPES = {"openid", "profile", "email", "roles", "web-origins", "acr", "basic"}
+
+
+def audience_mapper(audience: str) -> dict[str, Any]:
+    """The protocol mapper that puts `audience` into the access tokens of a client scope's
+    clients (what a relying party such as Vault binds to)."""
+    return {
+        "name": f"audience {audience}",
+        "protocol": "openid-connect",
+        "protocolMapper": "oidc-audience-mapper",
+        "config": {
+            "included.custom.audience": audience,
+            "access.token.claim": "true",
+            "id.token.claim": "false",
+            "introspection.token.claim": "true",
+        },
+    }
 
 
 def client_representation(client: dict[str, Any]) -> dict[str, Any]:

@@ -49,7 +49,8 @@ options:
         remember_me, brute_force_protected, failure_factor, access_token_lifespan,
         sso_session_idle_timeout, sso_session_max_lifespan, events_enabled,
         admin_events_enabled), C(roles) (name, description), C(groups) (name, realm_roles),
-        C(client_scopes) (name, description, protocol), C(clients) (client_id, name,
+        C(client_scopes) (name, description, protocol, audiences - the C(aud) values its
+        clients' access tokens carry, e.g. C(vault)), C(clients) (client_id, name,
         description, confidential, service_accounts, standard_flow, direct_access_grants,
         redirect_uris, web_origins, default_client_scopes).
     type: dict
@@ -139,6 +140,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mach.platform.plugins.module_utils.realm_spec import (
     REALM_SETTINGS,
     SpecError,
+    audience_mapper,
     client_representation,
     validate,
 )
@@ -234,12 +236,39 @@ class Realm:
             }
             have = current.get(scope["name"])
             if have is None:
-                if self.act(f"create client scope {scope['name']}"):
-                    self.admin.create_client_scope(body)
-            elif any((have.get(k) or "") != v for k, v in body.items()) and self.act(
-                f"update client scope {scope['name']}"
-            ):
-                self.admin.update_client_scope(have["id"], {**have, **body})
+                if not self.act(f"create client scope {scope['name']}"):
+                    for audience in scope.get("audiences", []):
+                        self.act(f"client scope {scope['name']}: add audience {audience}")
+                    continue
+                scope_id = self.admin.create_client_scope(body)
+            else:
+                scope_id = have["id"]
+                if any((have.get(k) or "") != v for k, v in body.items()) and self.act(
+                    f"update client scope {scope['name']}"
+                ):
+                    self.admin.update_client_scope(scope_id, {**have, **body})
+            self.audiences(scope["name"], scope_id, scope.get("audiences", []))
+
+    def audiences(self, scope: str, scope_id: str, wanted: list[str]) -> None:
+        """The scope's audience mappers are exactly `wanted` (one per audience)."""
+        mappers = {
+            m["name"]: m
+            for m in self.admin.get_mappers_from_client_scope(scope_id)
+            if m.get("protocolMapper") == "oidc-audience-mapper"
+        }
+        for audience in wanted:
+            mapper = audience_mapper(audience)
+            have = mappers.pop(mapper["name"], None)
+            if have is None:
+                if self.act(f"client scope {scope}: add audience {audience}"):
+                    self.admin.add_mapper_to_client_scope(scope_id, mapper)
+            elif any(
+                have.get("config", {}).get(k) != v for k, v in mapper["config"].items()
+            ) and self.act(f"client scope {scope}: update audience {audience}"):
+                self.admin.update_mapper_in_client_scope(scope_id, have["id"], {**have, **mapper})
+        for name, stale in mappers.items():
+            if self.act(f"client scope {scope}: remove {name}"):
+                self.admin.delete_mapper_from_client_scope(scope_id, stale["id"])
 
     def clients(self) -> dict[str, str]:
         """Clients; returns client_id -> secret of every confidential client."""

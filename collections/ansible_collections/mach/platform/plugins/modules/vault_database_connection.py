@@ -225,6 +225,7 @@ def main() -> None:
                 "type": "str",
                 "choices": ["on_create", "always"],
                 "default": "on_create",
+                "no_log": False,
             },
             rotate_root={"type": "bool", "default": False},
             allowed_roles={"type": "list", "elements": "str", "default": []},

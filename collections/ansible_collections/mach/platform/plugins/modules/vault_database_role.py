@@ -133,10 +133,16 @@ def comparable(role: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def check_connection(client: Any, mount: str, role: str, db_name: str) -> None:
-    """The connection exists and lets this role use it: else no role is written."""
+def check_connection(
+    module: AnsibleModule, client: Any, mount: str, role: str, db_name: str
+) -> None:
+    """The connection exists and lets this role use it: else no role is written. (In check mode
+    a connection that an earlier task would create is only warned about.)"""
     listing = client.list(f"{mount}/config") or {}
     if db_name not in listing.get("data", {}).get("keys", []):
+        if module.check_mode:
+            module.warn(f"connection {db_name!r} does not exist yet (check mode)")
+            return
         raise VaultError(
             f"role {role!r} names connection {db_name!r}, which {mount!r} does not have: "
             "create it first (mach.platform.vault_database_connection)"
@@ -165,7 +171,7 @@ def apply(module: AnsibleModule, client: Any) -> dict[str, Any]:
     before = comparable(current) if current is not None else {}
     if before == wanted:
         return {"changed": False, "role": current}
-    check_connection(client, mount, name, p["db_name"])
+    check_connection(module, client, mount, name, p["db_name"])
     if not module.check_mode:
         client.write_data(
             f"{mount}/roles/{name}",
