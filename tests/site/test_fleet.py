@@ -198,7 +198,7 @@ def test_services_get_short_lived_database_logins_from_vault(fleet):
         "SELECT tableowner FROM pg_tables WHERE tablename = 'site_probe'"
     )
     made = pg(user, password, probe, "catalog")
-    assert made.rc == 0 and made.stdout.strip() == "catalog", made.stderr
+    assert made.rc == 0 and made.stdout.split()[-1] == "catalog", made.stdout + made.stderr
     denied = pg(user, password, "SELECT 1", "order")
     assert denied.rc != 0 and "permission denied" in denied.stderr
     client.sys.revoke_lease(creds["lease_id"])
