@@ -136,3 +136,43 @@ def test_connection_change_keeps_the_rotated_password(pg, bao):
     assert res["connection"]["allowed_roles"] == ["catalog"]
     creds = hvac.Client(url=bao, token=TOKEN).read("database/creds/catalog")["data"]
     assert psql(pg, creds["username"], creds["password"], "SELECT 1", "catalog").returncode == 0
+
+
+def test_revoke_playbook_ends_every_login_of_one_service(pg, bao, tmp_path):
+    """playbooks/revoke_database_logins.yml (runbook database-logins-revoke): every login Vault
+    issued to the service stops working, another service's keeps working, a second run finds
+    nothing to do, and an unknown service is refused before anything is revoked."""
+    assert module(bao, "vault_database_connection", connection(pg))[0] == 0  # both roles again
+    client = hvac.Client(url=bao, token=TOKEN)
+    mine = [client.read("database/creds/catalog")["data"] for _ in range(2)]
+    theirs = client.read("database/creds/order")["data"]
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(
+        "security:\n  hosts:\n    localhost:\n      ansible_connection: local\n"
+        '      ansible_python_interpreter: "{{ ansible_playbook_python }}"\n'
+    )
+    catalog = {"services": [{"name": "catalog", "database": "catalog"},
+                            {"name": "order", "database": "orders"}]}  # fmt: skip
+
+    def revoke(service, token=TOKEN):
+        extra = {"mach_service": service, "mach_vault_url": bao, "mach_vault_token": token,
+                 "mach_vault_ca_cert": "", "mach_catalog": catalog}  # fmt: skip
+        return run([tool("ansible-playbook"), "-i", str(inventory),
+                    "playbooks/revoke_database_logins.yml", "-e", json.dumps(extra)])  # fmt: skip
+
+    refused = revoke("nobody")
+    assert refused.returncode != 0 and "-e mach_service=<one of" in refused.stdout
+    assert all(psql(pg, c["username"], c["password"], "SELECT 1", "catalog").returncode == 0
+               for c in mine)  # fmt: skip
+
+    wrong = revoke("catalog", token="not-a-token")
+    assert wrong.returncode != 0 and "Permission Denied" in wrong.stdout, wrong.stdout[-2000:]
+
+    done = revoke("catalog")
+    assert done.returncode == 0, done.stdout[-3000:]
+    for login in mine:
+        assert psql(pg, login["username"], login["password"], "SELECT 1", "catalog").returncode
+    ok = psql(pg, theirs["username"], theirs["password"], "SELECT 1", "orders")
+    assert ok.returncode == 0, ok.stderr
+    again = revoke("catalog")
+    assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout[-3000:]
