@@ -20,7 +20,7 @@ MATRIX_ROLES ?= common
 ROLES_WITH_MOLECULE := $(patsubst roles/%/molecule/default/molecule.yml,%,$(wildcard roles/*/molecule/default/molecule.yml))
 
 .PHONY: help setup venv host-packages dockerd image up down converge preflight test lint \
-        unit molecule molecule-matrix site bench lock clean distclean artifacts artifacts-list \
+        unit tools molecule molecule-matrix site bench lock clean distclean artifacts artifacts-list \
         artifacts-test
 
 help: ## list the targets
@@ -65,7 +65,10 @@ lint: venv ## ansible-lint (production), yamllint, ruff, mypy, shellcheck
 	$(BIN)/mypy
 	$(BIN)/shellcheck molecule/substrate/*.sh .ci/run
 
-unit: venv ## pytest: everything that needs no node and no bundle
+tools: ## promtool and amtool from Debian's packages (offline validators), under MACH_STATE_DIR/tools
+	molecule/substrate/offline-tools.sh
+
+unit: venv tools ## pytest: everything that needs no node and no bundle (alert rules via promtool)
 	$(BIN)/pytest -m "not fleet and not artifacts"
 
 artifacts-test: artifacts ## the bundle (pinned, reproducible, installable offline); Vault modules against its bao

@@ -17,7 +17,8 @@ description:
     C(catalog_redis_users), C(catalog_postgresql_databases) and C(catalog_keycloak_clients),
     which turn the catalogue into the variables of the kafka, redis and postgresql roles and
     the keycloak_realm spec, and C(vault_postgresql_roles), which turns the databases into
-    the Vault database roles that issue each service's dynamic logins.
+    the Vault database roles that issue each service's dynamic logins, and
+    C(catalog_slo_rules), the Prometheus recording and alerting rules of every service's SLO.
 options:
   _input:
     description: The parsed catalogue.
@@ -189,6 +190,90 @@ def vault_postgresql_roles(
     return roles
 
 
+# Multiwindow, multi-burn-rate alerting on the error budget (Google SRE workbook, ch. 5):
+# (long window, short window, burn rate) pairs. Fast burns page, slow burns open a ticket.
+SLO_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+SLO_BURN: dict[str, tuple[str, list[tuple[str, str, float]]]] = {
+    "SLOErrorBudgetBurnFast": ("page", [("1h", "5m", 14.4), ("6h", "30m", 6)]),
+    "SLOErrorBudgetBurnSlow": ("ticket", [("1d", "2h", 3), ("3d", "6h", 1)]),
+}
+# What every service exports (the OpenTelemetry HTTP server metric, Prometheus-named); the
+# services' scrape jobs are named after them.
+SLO_METRIC = "http_server_request_duration_seconds"
+
+
+def catalog_slo_rules(catalog: dict[str, Any]) -> dict[str, Any]:
+    """Prometheus rule groups for every service's SLO (its own or the catalogue's default):
+    error ratios over the burn windows, p95 latency, burn-rate alerts and a latency alert."""
+    default = (catalog.get("defaults") or {}).get("slo") or {}
+    groups = []
+    for svc in _services(catalog):
+        slo = {**default, **(svc.get("slo") or {})}
+        name = svc["name"]
+        budget = round(1 - float(slo["availability"]) / 100, 10)
+        sel = f'job="{name}"'
+        errors = f'{sel},http_response_status_code=~"5.."'
+        rules: list[dict[str, Any]] = [
+            {
+                "record": f"slo:sli_error:ratio_rate{w}",
+                "expr": f"sum(rate({SLO_METRIC}_count{{{errors}}}[{w}])) / "
+                f"sum(rate({SLO_METRIC}_count{{{sel}}}[{w}]))",
+                "labels": {"service": name},
+            }
+            for w in SLO_WINDOWS
+        ]
+        rules.append(
+            {
+                "record": "slo:latency_p95:seconds",
+                "expr": f"histogram_quantile(0.95, sum by (le) "
+                f"(rate({SLO_METRIC}_bucket{{{sel}}}[5m])))",
+                "labels": {"service": name},
+            }
+        )
+        for alert, (severity, pairs) in SLO_BURN.items():
+            expr = " or ".join(
+                f'(slo:sli_error:ratio_rate{long}{{service="{name}"}} > {rate} * {budget} and '
+                f'slo:sli_error:ratio_rate{short}{{service="{name}"}} > {rate} * {budget})'
+                for long, short, rate in pairs
+            )
+            rules.append(
+                {
+                    "alert": alert,
+                    "expr": expr,
+                    "for": "2m",
+                    "labels": {"severity": severity, "service": name},
+                    "annotations": {
+                        "summary": f"{name} burns its error budget too fast",
+                        "description": (
+                            f"{name} fails {{{{ $value | humanizePercentage }}}} of its requests; "
+                            f"at this rate its {slo['availability']}% availability objective "
+                            "will not hold."
+                        ),
+                        "runbook_url": f"docs/runbooks/{alert}.md",
+                    },
+                }
+            )
+        seconds = float(slo["latency_p95_ms"]) / 1000
+        rules.append(
+            {
+                "alert": "SLOLatencyP95High",
+                "expr": f'slo:latency_p95:seconds{{service="{name}"}} > {seconds}',
+                "for": "10m",
+                "labels": {"severity": "page", "service": name},
+                "annotations": {
+                    "summary": f"{name} answers slower than its p95 objective",
+                    "description": (
+                        f"{name}'s p95 latency is {{{{ $value | humanizeDuration }}}}, above its "
+                        f"{slo['latency_p95_ms']} ms objective for 10 minutes."
+                    ),
+                    "runbook_url": "docs/runbooks/SLOLatencyP95High.md",
+                },
+            }
+        )
+        groups.append({"name": f"slo-{name}", "rules": rules})
+    return {"groups": groups}
+
+
 def catalog_keycloak_clients(catalog: dict[str, Any]) -> list[dict[str, Any]]:
     """A confidential client with a service account per service (service-to-service tokens)."""
     return [
@@ -215,4 +300,5 @@ class FilterModule:
             "catalog_keycloak_clients": catalog_keycloak_clients,
             "catalog_postgresql_databases": catalog_postgresql_databases,
             "vault_postgresql_roles": vault_postgresql_roles,
+            "catalog_slo_rules": catalog_slo_rules,
         }

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Validators for what is checked offline: promtool (Prometheus rules and their unit tests) and
+# amtool (Alertmanager routing), taken from the Debian packages this machine's apt sources
+# carry - the same versions the prometheus and alertmanager roles install (ARCHITECTURE §4).
+# The packages are unpacked, never installed (their maintainer scripts would start servers).
+# Idempotent: a tool already unpacked at the packaged version is kept.
+#
+# usage: offline-tools.sh [dir]   (default $MACH_STATE_DIR/tools; binaries land in <dir>/bin)
+set -euo pipefail
+
+dir=${1:-${MACH_STATE_DIR:-/var/lib/mach-platform}/tools}
+declare -A tools=([promtool]=prometheus [amtool]=prometheus-alertmanager)
+mkdir -p "$dir/bin"
+for tool in "${!tools[@]}"; do
+  package=${tools[$tool]}
+  candidate=$(apt-cache policy "$package" | awk '/Candidate:/ {print $2}')
+  if [ -z "$candidate" ] || [ "$candidate" = "(none)" ]; then
+    apt-get update -qq
+    candidate=$(apt-cache policy "$package" | awk '/Candidate:/ {print $2}')
+  fi
+  stamp="$dir/bin/.$tool.version"
+  if [ -x "$dir/bin/$tool" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$candidate" ]; then
+    continue
+  fi
+  work=$(mktemp -d "${TMPDIR:-/tmp}/mach-tools.XXXXXX")
+  (cd "$work" && apt-get download -qq "$package=$candidate" 2>/dev/null)
+  dpkg-deb -x "$work"/*.deb "$work/root"
+  install -m 0755 "$work/root/usr/bin/$tool" "$dir/bin/$tool"
+  echo "$candidate" >"$stamp"
+  rm -rf "$work"
+  echo "$tool from $package $candidate"
+done
