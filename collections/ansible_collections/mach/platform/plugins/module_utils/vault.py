@@ -193,6 +193,19 @@ class Mounts:
             self.client.sys.disable_auth_method(path)
 
 
+def listed(client: hvac.Client, parent: str) -> list[str]:
+    """The names a LIST of `parent` returns (empty when there are none: Vault answers 404)."""
+    body = client.list(parent) or {}
+    return list(body.get("data", {}).get("keys", []))
+
+
+def read_listed(client: hvac.Client, parent: str, name: str) -> dict[str, Any] | None:
+    """The data of `parent/name`, or None when `parent` does not list it."""
+    if name not in listed(client, parent):
+        return None
+    return dict(client.read(f"{parent}/{name}")["data"])
+
+
 def require_mount(client: hvac.Client, path: str, mount_type: str) -> None:
     """Fail clearly, before any write, unless a secrets engine of `mount_type` is at `path`
     (`kv-v2` means a kv mount of version 2)."""

@@ -86,13 +86,6 @@ seealso:
       a root rotation); this module reads and compares first.
 extends_documentation_fragment:
   - mach.platform.vault
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-author:
-  - MACH platform team
 """
 
 EXAMPLES = r"""
@@ -129,16 +122,10 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mach.platform.plugins.module_utils.vault import (
     VaultError,
     connection_spec,
+    read_listed,
     require_mount,
     run_module,
 )
-
-
-def read_connection(client: Any, mount: str, name: str) -> dict[str, Any] | None:
-    listing = client.list(f"{mount}/config") or {}
-    if name not in listing.get("data", {}).get("keys", []):
-        return None
-    return dict(client.read(f"{mount}/config/{name}")["data"])
 
 
 def comparable(connection: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
@@ -161,7 +148,7 @@ def apply(module: AnsibleModule, client: Any) -> dict[str, Any]:
     p = module.params
     mount, name = p["mount"].strip("/"), p["name"]
     require_mount(client, mount, "database")
-    current = read_connection(client, mount, name)
+    current = read_listed(client, f"{mount}/config", name)
     if p["state"] == "absent":
         if current is None:
             return {"changed": False, "rotated": False}
@@ -203,7 +190,7 @@ def apply(module: AnsibleModule, client: Any) -> dict[str, Any]:
         client.write_data(f"{mount}/config/{name}", data=body)
         if rotated:
             client.write_data(f"{mount}/rotate-root/{name}", data={})
-        current = read_connection(client, mount, name)
+        current = read_listed(client, f"{mount}/config", name)
     return {
         "changed": True,
         "rotated": rotated,

@@ -65,13 +65,6 @@ seealso:
       a root rotation); this module reads and compares first.
 extends_documentation_fragment:
   - mach.platform.vault
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-author:
-  - MACH platform team
 """
 
 EXAMPLES = r"""
@@ -104,6 +97,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mach.platform.plugins.module_utils.vault import (
     VaultError,
     connection_spec,
+    listed,
+    read_listed,
     require_mount,
     run_module,
     seconds,
@@ -115,13 +110,6 @@ STATEMENTS = (
     "renew_statements",
     "rollback_statements",
 )
-
-
-def read_role(client: Any, mount: str, name: str) -> dict[str, Any] | None:
-    listing = client.list(f"{mount}/roles") or {}
-    if name not in listing.get("data", {}).get("keys", []):
-        return None
-    return dict(client.read(f"{mount}/roles/{name}")["data"])
 
 
 def comparable(role: dict[str, Any]) -> dict[str, Any]:
@@ -138,8 +126,7 @@ def check_connection(
 ) -> None:
     """The connection exists and lets this role use it: else no role is written. (In check mode
     a connection that an earlier task would create is only warned about.)"""
-    listing = client.list(f"{mount}/config") or {}
-    if db_name not in listing.get("data", {}).get("keys", []):
+    if db_name not in listed(client, f"{mount}/config"):
         if module.check_mode:
             module.warn(f"connection {db_name!r} does not exist yet (check mode)")
             return
@@ -159,7 +146,7 @@ def apply(module: AnsibleModule, client: Any) -> dict[str, Any]:
     p = module.params
     mount, name = p["mount"].strip("/"), p["name"]
     require_mount(client, mount, "database")
-    current = read_role(client, mount, name)
+    current = read_listed(client, f"{mount}/roles", name)
     if p["state"] == "absent":
         if current is None:
             return {"changed": False}
@@ -177,7 +164,7 @@ def apply(module: AnsibleModule, client: Any) -> dict[str, Any]:
             f"{mount}/roles/{name}",
             data={**wanted, **{k: p[k] for k in STATEMENTS}},
         )
-        current = read_role(client, mount, name)
+        current = read_listed(client, f"{mount}/roles", name)
     return {"changed": True, "role": current or {}, "diff": {"before": before, "after": wanted}}
 
 

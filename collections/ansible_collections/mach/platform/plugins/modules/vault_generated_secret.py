@@ -35,12 +35,8 @@ options:
 extends_documentation_fragment:
   - mach.platform.vault
 attributes:
-  check_mode:
-    support: full
   diff_mode:
     support: none
-author:
-  - MACH platform team
 """
 
 EXAMPLES = r"""

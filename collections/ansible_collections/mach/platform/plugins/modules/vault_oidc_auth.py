@@ -50,13 +50,6 @@ options:
     default: []
 extends_documentation_fragment:
   - mach.platform.vault
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-author:
-  - MACH platform team
 """
 
 EXAMPLES = r"""

@@ -34,13 +34,6 @@ options:
     default: present
 extends_documentation_fragment:
   - mach.platform.vault
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-author:
-  - MACH platform team
 """
 
 EXAMPLES = r"""
@@ -71,6 +64,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mach.platform.plugins.module_utils.vault import (
     connection_spec,
+    listed,
     run_module,
     seconds,
 )
@@ -92,8 +86,7 @@ def comparable(key: str, value: Any) -> Any:
 
 
 def read_role(client: Any, mount: str, name: str) -> dict[str, Any] | None:
-    listing = client.list(f"{mount}/roles") or {}
-    if name not in listing.get("data", {}).get("keys", []):
+    if name not in listed(client, f"{mount}/roles"):
         return None
     return dict(client.secrets.pki.read_role(name, mount_point=mount)["data"])
 

@@ -27,13 +27,6 @@ options:
     default: present
 extends_documentation_fragment:
   - mach.platform.vault
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-author:
-  - MACH platform team
 """
 
 EXAMPLES = r"""
