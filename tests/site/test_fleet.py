@@ -186,6 +186,15 @@ def test_data_tier_passwords_live_in_vault(fleet):
     assert rotated.rc != 0 and "password authentication failed" in rotated.stderr
 
 
+def test_postgresql_check_action_passes(fleet):
+    """The runbook's check (postgresql-failover): read-only, and it needs no password."""
+    proc = playbook(
+        "-i", "inventories/local", "playbooks/postgresql.yml", "-e", "mach_action=check"
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert all(r["changed"] == 0 for r in recap(proc.stdout).values()), proc.stdout[-3000:]
+
+
 def test_services_get_short_lived_database_logins_from_vault(fleet):
     """A service's database login is issued by Vault's database engine: it gets into its own
     database only, what it creates belongs to the service's owner role, and it is gone when its
