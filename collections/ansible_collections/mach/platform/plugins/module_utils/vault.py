@@ -147,6 +147,20 @@ def seconds(value: Any) -> int:
     return total
 
 
+def comparable_setting(value: Any, *, duration: bool = False, name_list: bool = False) -> Any:
+    """A setting as the modules compare it with what Vault returns: a duration in seconds
+    ('72h' equals 259200), a name list (a comma string or a list) and any list sorted as text."""
+    if value is None:
+        return None
+    if duration:
+        return seconds(value or 0)
+    if isinstance(value, str) and name_list:
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, list):
+        return sorted(str(v) for v in value)
+    return value
+
+
 class Mounts:
     """sys/mounts (secrets engines) or sys/auth (auth methods) through hvac."""
 

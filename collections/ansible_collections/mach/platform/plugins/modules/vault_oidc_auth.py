@@ -102,12 +102,13 @@ from ansible_collections.mach.platform.plugins.module_utils.vault import (
     InvalidPath,
     Mounts,
     VaultError,
+    comparable_setting,
     connection_spec,
     run_module,
-    seconds,
 )
 
 SECRET_KEYS = {"oidc_client_secret"}
+LEEWAY_KEYS = {"clock_skew_leeway", "expiration_leeway", "not_before_leeway"}
 LIST_KEYS = {
     "bound_audiences",
     "allowed_redirect_uris",
@@ -118,22 +119,13 @@ LIST_KEYS = {
 
 
 def comparable(key: str, value: Any) -> Any:
-    """A setting as compared: TTLs in seconds, lists sorted, scalars as text."""
-    if value is None:
-        return None
-    if key.endswith("_ttl") or key in {
-        "clock_skew_leeway",
-        "expiration_leeway",
-        "not_before_leeway",
-    }:
-        return seconds(value or 0)
-    if isinstance(value, str) and key in LIST_KEYS:
-        value = [v.strip() for v in value.split(",") if v.strip()]
-    if isinstance(value, list):
-        return sorted(str(v) for v in value)
-    if isinstance(value, dict):
+    """A setting as compared: TTLs and leeways in seconds, lists sorted, maps key by key, other
+    scalars as text."""
+    duration = key.endswith("_ttl") or key in LEEWAY_KEYS
+    if isinstance(value, dict) and not duration:
         return {str(k): comparable(str(k), v) for k, v in sorted(value.items())}
-    return str(value)
+    same = comparable_setting(value, duration=duration, name_list=key in LIST_KEYS)
+    return same if same is None or duration or isinstance(same, list) else str(same)
 
 
 def differences(current: dict[str, Any], wanted: dict[str, Any]) -> dict[str, tuple[Any, Any]]:

@@ -63,10 +63,10 @@ from typing import Any
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mach.platform.plugins.module_utils.vault import (
+    comparable_setting,
     connection_spec,
     listed,
     run_module,
-    seconds,
 )
 
 TTL_KEYS = {"ttl", "max_ttl", "not_before_duration"}
@@ -74,15 +74,8 @@ TTL_KEYS = {"ttl", "max_ttl", "not_before_duration"}
 
 def comparable(key: str, value: Any) -> Any:
     """A setting as compared: TTLs in seconds, name lists sorted (a comma string or a list)."""
-    if value is None:
-        return None
-    if key in TTL_KEYS:
-        return seconds(value)
-    if isinstance(value, str) and (key.startswith("allowed_") or key.endswith("_sans")):
-        value = [v.strip() for v in value.split(",") if v.strip()]
-    if isinstance(value, list):
-        return sorted(str(v) for v in value)
-    return value
+    name_list = key.startswith("allowed_") or key.endswith("_sans")
+    return comparable_setting(value, duration=key in TTL_KEYS, name_list=name_list)
 
 
 def read_role(client: Any, mount: str, name: str) -> dict[str, Any] | None:
