@@ -89,14 +89,19 @@ def literal(value):
 
 
 def module(url, name, args, *flags, token=TOKEN):
-    """Run one module ad hoc through Ansible; returns (returncode, its result)."""
+    """Run one module ad hoc through Ansible against Vault; returns (returncode, its result)."""
+    return ansible_module(name, args, {"VAULT_ADDR": url, "VAULT_TOKEN": token}, *flags)
+
+
+def ansible_module(name, args, env, *flags):
+    """Run one module ad hoc through Ansible on the controller, with `env` added to the
+    environment; returns (returncode, its result)."""
     proc = run(
         [tool("ansible"), "localhost", "-m", name if "." in name else f"mach.platform.{name}",
          "-a", json.dumps(literal(args)),
          *flags],
         env={
-            "VAULT_ADDR": url,
-            "VAULT_TOKEN": token,
+            **env,
             "ANSIBLE_COLLECTIONS_PATH": str(ROOT / "collections"),
             "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
             "ANSIBLE_STDOUT_CALLBACK": "json",

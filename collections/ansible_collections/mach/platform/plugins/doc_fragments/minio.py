@@ -1,0 +1,48 @@
+"""Connection options shared by the mach.platform MinIO modules."""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    DOCUMENTATION = r"""
+options:
+  url:
+    description:
+      - Address of the MinIO server (any member of a distributed deployment),
+        e.g. C(https://minio.example:9000). Defaults to the C(MINIO_URL) environment variable.
+    type: str
+  access_key:
+    description:
+      - Access key of the root (or an admin) user. Defaults to C(MINIO_ACCESS_KEY).
+    type: str
+  secret_key:
+    description:
+      - Secret key of that user. Defaults to C(MINIO_SECRET_KEY).
+    type: str
+  ca_cert:
+    description: CA bundle to verify the server's certificate. Defaults to C(SSL_CERT_FILE).
+    type: path
+  validate_certs:
+    description: Verify the server's TLS certificate.
+    type: bool
+    default: true
+  timeout:
+    description: Seconds to wait for each request.
+    type: int
+    default: 30
+attributes:
+  check_mode:
+    description: Reads and predicts the change in check mode, writing nothing.
+    support: full
+  diff_mode:
+    description: Returns what changed (or would change, in check mode) in diff mode.
+    support: full
+author:
+  - MACH platform team
+requirements:
+  - minio >= 7.2
+notes:
+  - Every module reads the current state first and writes only what differs, so a second run
+    reports no change. The admin credentials are checked before anything is read or written.
+  - Tested against the MinIO server of the platform's artifact bundle.
+"""
