@@ -17,7 +17,7 @@ try:
     from minio import Minio, MinioAdmin
     from minio.credentials.providers import StaticProvider
     from minio.error import MinioAdminException, MinioException, S3Error
-    from minio.versioningconfig import VersioningConfig
+    from minio.versioningconfig import VersioningConfig as VersioningConfig
 
     HAS_MINIO = True
     MINIO_IMPORT_ERROR = None
