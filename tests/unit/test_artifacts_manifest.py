@@ -64,6 +64,9 @@ def test_roles_pin_the_manifests_version_and_checksum():
     vault = _defaults("vault")
     assert vault["vault_version"] == artifacts["openbao"].version
     assert vault["vault_binary_sha256"] == artifacts["openbao"].files["bao"]
+    minio = _defaults("minio")
+    assert minio["minio_version"] == artifacts["minio"].version
+    assert minio["minio_binary_sha256"] == artifacts["minio"].files["minio"]
 
 
 def test_bad_manifest_is_refused_with_reasons(tmp_path):
