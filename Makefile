@@ -77,8 +77,9 @@ artifacts-test: artifacts ## the bundle (pinned, reproducible, installable offli
 # MATRIX_ROLES' scenarios run in molecule-matrix (Debian 11/12/13 at once), a superset.
 molecule: setup artifacts ## molecule test for every role that has a scenario (mirror needs the bundle)
 	@for r in $(filter-out $(MATRIX_ROLES),$(ROLES_WITH_MOLECULE)); do \
-	  echo "=== molecule test: roles/$$r"; \
+	  echo "=== molecule test: roles/$$r"; start=$$(date +%s); \
 	  (cd roles/$$r && ../../$(BIN)/molecule test) || exit 1; \
+	  echo "=== roles/$$r: molecule test passed in $$(( $$(date +%s) - start )) s"; \
 	done
 
 molecule-matrix: setup ## MATRIX_ROLES' scenario on Debian 11, 12 and 13 nodes at once
