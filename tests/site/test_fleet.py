@@ -6,6 +6,8 @@ Needs the project's Docker engine (make setup). A fleet that already ran before 
 (make up) is left running; one the test created is removed again (MACH_KEEP_FLEET=1 keeps it).
 """
 
+import hashlib
+import io
 import json
 import os
 import re
@@ -17,6 +19,9 @@ from pathlib import Path
 import hvac
 import pytest
 import testinfra
+import urllib3
+from minio import Minio
+from minio.error import S3Error
 
 from conftest import run, tool
 from mach_ops.airgap import controller_debian_mirror
@@ -215,13 +220,71 @@ def test_services_get_short_lived_database_logins_from_vault(fleet):
     assert gone.rc != 0 and "password authentication failed" in gone.stderr
 
 
+def minio_secret() -> dict:
+    return vault_client().secrets.kv.v2.read_secret_version(
+        path="platform/minio", raise_on_deleted_version=True
+    )["data"]
+
+
+def minio_client(access_key, secret_key, member="mach-b1"):
+    """MinIO's S3 API as the controller reaches a member, TLS verified against the internal CA."""
+    pki = Path(os.environ.get("MACH_PKI_DIR", STATE / "pki"))
+    address = testinfra.get_host(f"docker://{member}").check_output("hostname -I").split()[0]
+    http = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=str(pki / "local" / "ca.crt"))
+    return Minio(f"{address}:9000", access_key, secret_key, secure=True, http_client=http)
+
+
+def test_object_storage_keys_live_in_vault_and_users_keep_to_their_buckets(fleet):
+    """The storage tier: MinIO's root password and its platform users' secrets were generated
+    in Vault once; the backup buckets are versioned; pgbackrest writes its bucket and no other."""
+    secret = minio_secret()
+    assert secret["metadata"]["version"] == 1
+    keys = secret["data"]
+    assert set(keys) == {"root", "pgbackrest", "vault-snapshots"}
+    root = minio_client("mach-admin", keys["root"])
+    for bucket in ("pgbackrest", "vault-snapshots"):
+        assert root.get_bucket_versioning(bucket).status == "Enabled"
+    writer = minio_client("pgbackrest", keys["pgbackrest"], member="mach-c1")
+    writer.put_object("pgbackrest", "site-probe", io.BytesIO(b"probe"), 5)
+    assert root.get_object("pgbackrest", "site-probe").read() == b"probe"
+    with pytest.raises(S3Error) as denied:
+        writer.put_object("vault-snapshots", "forged.snap", io.BytesIO(b"x"), 1)
+    assert denied.value.code == "AccessDenied"
+
+
+def test_vault_backup_ships_a_snapshot_to_minio(fleet):
+    """Issue 5: mach_action=backup takes a Raft snapshot on the active member and ships one to
+    the vault-snapshots bucket, whose sha256 matches its metadata; -vvv shows no secret."""
+    proc = playbook("-i", "inventories/local", "playbooks/vault.yml", "-e", "mach_action=backup",
+                    "-vvv")  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    keys = minio_secret()["data"]
+    output = proc.stdout + proc.stderr
+    assert not [k for k, v in keys.items() if v in output] and vault_client().token not in output
+    root = minio_client("mach-admin", keys["root"])
+    snapshots = [o for o in root.list_objects("vault-snapshots", prefix="raft/", recursive=True)]
+    assert snapshots, "no snapshot in the bucket"
+    newest = max(snapshots, key=lambda o: o.object_name)
+    body = root.get_object("vault-snapshots", newest.object_name).read()
+    stat = root.stat_object("vault-snapshots", newest.object_name)
+    assert hashlib.sha256(body).hexdigest() == stat.metadata["x-amz-meta-sha256"]
+    assert len(body) > 1000
+
+
+def test_minio_check_action_passes(fleet):
+    proc = playbook("-i", "inventories/local", "playbooks/minio.yml", "-e", "mach_action=check")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert all(r["changed"] == 0 for r in recap(proc.stdout).values()), proc.stdout[-3000:]
+
+
 def test_no_secret_in_verbose_output(fleet):
-    """The second converge ran with -vvv: none of the data tier's passwords (read from Vault)
-    and not the Vault token appear in what an operator or a CI log sees."""
+    """The second converge ran with -vvv: none of the data and storage tiers' passwords (read
+    from Vault) and not the Vault token appear in what an operator or a CI log sees."""
     client = vault_client()
     keys = client.secrets.kv.v2.read_secret_version(
         path="platform/postgresql", raise_on_deleted_version=True
     )["data"]["data"]
+    keys |= {f"minio {name}": value for name, value in minio_secret()["data"].items()}
     output = fleet["second"].stdout + fleet["second"].stderr
     assert "<localhost> EXEC" in output or "ESTABLISH" in output  # really verbose
     leaked = [name for name, value in keys.items() if value in output]

@@ -123,8 +123,8 @@ class Server:
             status, code = admin_status(exc)
             if status == 403 or code in BAD_CREDENTIALS:
                 raise MinioModuleError(
-                    f"MinIO at {self.url} rejected the admin credentials of "
-                    f"{self.access_key!r} ({code or status}): give the root (or an admin) user"
+                    f"MinIO at {self.url} rejected the credentials of {self.access_key!r} "
+                    f"({code or status}): give that user's current secret key"
                 ) from exc
             raise MinioModuleError(f"MinIO at {self.url} failed: {code or status}") from exc
 

@@ -64,7 +64,8 @@ from ansible_collections.mach.platform.plugins.module_utils.minio import (
     run_module,
 )
 
-ENABLED, SUSPENDED = "Enabled", "Suspended"  # S3's versioning states
+ENABLED = "Enabled"  # S3's versioning states
+SUSPENDED = "Suspended"
 
 
 def versioning_of(server: Any, name: str) -> str:
