@@ -39,7 +39,8 @@ def test_filter_documented_for_ansible_doc():
 def test_every_module_documented_for_ansible_doc():
     """Every module in the collection (none hand-listed) renders in ansible-doc with examples
     and return values; those that take a token share the connection options and are in the
-    `mach.platform.vault` action group, so module_defaults reaches them all."""
+    `mach.platform.vault` action group, those that take MinIO keys in `mach.platform.minio`,
+    so module_defaults reaches them all."""
     names = sorted(p.stem for p in (COLLECTION / "plugins" / "modules").glob("*.py"))
     group = yaml.safe_load((COLLECTION / "meta" / "runtime.yml").read_text())["action_groups"]
     fqcns = [f"mach.platform.{name}" for name in names]
@@ -54,6 +55,9 @@ def test_every_module_documented_for_ansible_doc():
         if "token" in options:
             assert {"url", "ca_cert", "validate_certs"} <= options, name
             assert name in group["vault"], f"{name} takes a token but is not in the vault group"
+        if {"access_key", "secret_key"} <= options:
+            assert {"url", "ca_cert", "validate_certs"} <= options, name
+            assert name in group["minio"], f"{name} takes MinIO keys but is not in the minio group"
 
 
 def test_catalog_filter_documented_for_ansible_doc():

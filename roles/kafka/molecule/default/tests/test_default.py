@@ -4,23 +4,17 @@ and everything was installed from the mirror."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
 from mach_ops.airgap import controller_debian_mirror
+from mach_ops.molecule import secret
 
 testinfra_hosts = ["ansible://all"]
 
-EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
 LIBS = "/opt/kafka/current/libs/*"
 TOPIC = "order.events"
-
-
-def secret(name: str) -> str:
-    return (EPHEMERAL / name).read_text().split()[0]
 
 
 def client_config(host, user: str, password: str | None = None) -> str:

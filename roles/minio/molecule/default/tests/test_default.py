@@ -7,43 +7,25 @@ and read, and the member catches up when it returns."""
 from __future__ import annotations
 
 import io
-import os
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 import requests
-import testinfra
 import urllib3
 from minio import Minio
 from minio.error import S3Error
 
+from mach_ops.molecule import address, ephemeral, node, playbook, secret
+
 testinfra_hosts = ["ansible://all"]
 
-EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
 SCENARIO = Path(__file__).resolve().parent.parent
-ROOT = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]).parent.parent
-CA = EPHEMERAL / "pki" / "molecule" / "ca.crt"
+CA = ephemeral() / "pki" / "molecule" / "ca.crt"
 MEMBERS = ["mol-a", "mol-b", "mol-c"]
 DRIVES = ["/var/lib/minio/drive1", "/var/lib/minio/drive2"]
-
-
-def secret(name: str) -> str:
-    """A password the scenario generated (ansible.builtin.password files)."""
-    return (EPHEMERAL / name).read_text().split()[0]
-
-
-def node(name: str):
-    return testinfra.get_host(
-        f"ansible://{name}?ansible_inventory={os.environ['MOLECULE_INVENTORY_FILE']}"
-    )
-
-
-def address(name: str) -> str:
-    return node(name).check_output("hostname -I").split()[0]
 
 
 def s3(name: str, access_key: str = "mach-admin", secret_key: str | None = None) -> Minio:
@@ -79,18 +61,7 @@ def metric(name: str, series: str) -> float:
 
 def action(name: str, *extra: str) -> subprocess.CompletedProcess:
     """The role with one action, against the scenario's inventory, at -vvv."""
-    env = {
-        **os.environ,
-        "ANSIBLE_CONFIG": str(EPHEMERAL / "ansible.cfg"),
-        "ANSIBLE_ROLES_PATH": str(ROOT / "roles"),
-        "ANSIBLE_COLLECTIONS_PATH": str(ROOT / "collections"),
-    }
-    playbook = Path(sys.executable).parent / "ansible-playbook"
-    return subprocess.run(
-        [str(playbook), "-vvv", "-i", str(EPHEMERAL / "inventory"), str(SCENARIO / "action.yml"),
-         "-e", f"mach_action={name}", *extra],
-        env=env, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+    return playbook(SCENARIO / "action.yml", "-vvv", "-e", f"mach_action={name}", *extra)
 
 
 def test_minio_runs_as_its_user_from_the_pinned_binary(host):

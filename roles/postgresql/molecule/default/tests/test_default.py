@@ -12,26 +12,16 @@ import time
 from pathlib import Path
 
 import pytest
-import testinfra
 import yaml
+
+from mach_ops.molecule import node, secret
 
 testinfra_hosts = ["ansible://all"]
 
-EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
 ROOT = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]).parent.parent
 MEMBERS = ["mol-a", "mol-b", "mol-c"]
 CA = "/etc/patroni/tls/ca.crt"
 ETCD_TLS = "/etc/etcd/tls"
-
-
-def secret(name: str) -> str:
-    return (EPHEMERAL / name).read_text().split()[0]
-
-
-def node(name: str):
-    return testinfra.get_host(
-        f"ansible://{name}?ansible_inventory={os.environ['MOLECULE_INVENTORY_FILE']}"
-    )
 
 
 def cluster(host) -> dict:

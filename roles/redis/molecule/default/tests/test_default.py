@@ -10,23 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
-import testinfra
+
+from mach_ops.molecule import node, secret
 
 testinfra_hosts = ["ansible://all"]
 
-EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
 MEMBERS = ["mol-a", "mol-b", "mol-c"]
 CA = "/etc/redis/mach/tls/ca.crt"
-
-
-def secret(name: str) -> str:
-    return (EPHEMERAL / name).read_text().split()[0]
-
-
-def node(name: str):
-    return testinfra.get_host(
-        f"ansible://{name}?ansible_inventory={os.environ['MOLECULE_INVENTORY_FILE']}"
-    )
 
 
 def cli(host, user: str | None, command: str, target: str = "", port: int = 6379, password=None):

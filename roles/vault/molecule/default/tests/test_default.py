@@ -10,35 +10,24 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import hvac
 import pytest
 import requests
-import testinfra
 import yaml
+
+from mach_ops.molecule import address, ephemeral, node, playbook, project_root
 
 testinfra_hosts = ["ansible://all"]
 
-EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
-ROOT = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]).parent.parent
+EPHEMERAL = ephemeral()
+ROOT = project_root()
 KEYS_FILE = EPHEMERAL / "secrets" / "vault-init.json"
 CA = EPHEMERAL / "pki" / "molecule" / "ca.crt"
 MEMBERS = ["mol-a", "mol-b", "mol-c"]
 NODE_CA = "/etc/vault/tls/ca.crt"
-
-
-def node(name: str):
-    return testinfra.get_host(
-        f"ansible://{name}?ansible_inventory={os.environ['MOLECULE_INVENTORY_FILE']}"
-    )
-
-
-def address(name: str) -> str:
-    return node(name).check_output("hostname -I").split()[0]
 
 
 def init_result() -> dict:
@@ -66,18 +55,7 @@ def active_member() -> str:
 
 def lifecycle(action: str) -> subprocess.CompletedProcess:
     """playbooks/vault.yml with one action, against the scenario's inventory, at -vvv."""
-    env = {
-        **os.environ,
-        "ANSIBLE_CONFIG": str(EPHEMERAL / "ansible.cfg"),
-        "ANSIBLE_ROLES_PATH": str(ROOT / "roles"),
-        "ANSIBLE_COLLECTIONS_PATH": str(ROOT / "collections"),
-    }
-    playbook = Path(sys.executable).parent / "ansible-playbook"
-    return subprocess.run(
-        [str(playbook), "-vvv", "-i", str(EPHEMERAL / "inventory"),
-         str(ROOT / "playbooks" / "vault.yml"), "-e", f"mach_action={action}"],
-        env=env, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+    return playbook(ROOT / "playbooks" / "vault.yml", "-vvv", "-e", f"mach_action={action}")
 
 
 def assert_no_key_material(output: str) -> None:

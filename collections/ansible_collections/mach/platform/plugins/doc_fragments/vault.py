@@ -19,23 +19,6 @@ options:
     description:
       - CA bundle to verify the server's certificate. Defaults to C(VAULT_CACERT).
     type: path
-  validate_certs:
-    description: Verify the server's TLS certificate.
-    type: bool
-    default: true
-  timeout:
-    description: Seconds to wait for each request.
-    type: int
-    default: 30
-attributes:
-  check_mode:
-    description: Reads and predicts the change in check mode, writing nothing.
-    support: full
-  diff_mode:
-    description: Returns what changed (or would change, in check mode) in diff mode.
-    support: full
-author:
-  - MACH platform team
 requirements:
   - hvac >= 2.0
 notes:

@@ -16,7 +16,8 @@ try:
     import urllib3
     from minio import Minio, MinioAdmin
     from minio.credentials.providers import StaticProvider
-    from minio.error import MinioAdminException, MinioException, S3Error
+    from minio.error import MinioAdminException, MinioException
+    from minio.error import S3Error as S3Error
     from minio.versioningconfig import VersioningConfig as VersioningConfig
 
     HAS_MINIO = True

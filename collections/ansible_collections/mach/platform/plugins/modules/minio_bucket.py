@@ -28,6 +28,7 @@ options:
     choices: [present, absent]
     default: present
 extends_documentation_fragment:
+  - mach.platform.common
   - mach.platform.minio
 """
 

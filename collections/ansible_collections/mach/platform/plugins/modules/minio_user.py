@@ -35,6 +35,7 @@ options:
     choices: [present, absent]
     default: present
 extends_documentation_fragment:
+  - mach.platform.common
   - mach.platform.minio
 """
 

@@ -36,6 +36,7 @@ options:
     choices: [present, absent]
     default: present
 extends_documentation_fragment:
+  - mach.platform.common
   - mach.platform.vault
 """
 

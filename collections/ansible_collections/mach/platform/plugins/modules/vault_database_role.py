@@ -64,6 +64,7 @@ seealso:
       Writes on every run and always reports a change (and resends the password, which undoes
       a root rotation); this module reads and compares first.
 extends_documentation_fragment:
+  - mach.platform.common
   - mach.platform.vault
 """
 

@@ -33,6 +33,7 @@ options:
     type: int
     default: 32
 extends_documentation_fragment:
+  - mach.platform.common
   - mach.platform.vault
 attributes:
   diff_mode:

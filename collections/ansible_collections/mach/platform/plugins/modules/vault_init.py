@@ -23,14 +23,6 @@ options:
   ca_cert:
     description: CA bundle to verify the server. Defaults to C(VAULT_CACERT).
     type: path
-  validate_certs:
-    description: Verify the server's TLS certificate.
-    type: bool
-    default: true
-  timeout:
-    description: Seconds to wait for each request.
-    type: int
-    default: 30
   key_shares:
     description: Number of unseal key shares. Must equal the number of I(pgp_keys) when given.
     type: int
@@ -60,13 +52,11 @@ options:
     required: true
 requirements:
   - hvac >= 2.0
+extends_documentation_fragment:
+  - mach.platform.common
 attributes:
-  check_mode:
-    support: full
   diff_mode:
     support: none
-author:
-  - MACH platform team
 """
 
 EXAMPLES = r"""

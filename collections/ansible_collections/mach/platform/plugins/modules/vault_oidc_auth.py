@@ -49,6 +49,7 @@ options:
     elements: dict
     default: []
 extends_documentation_fragment:
+  - mach.platform.common
   - mach.platform.vault
 """
 

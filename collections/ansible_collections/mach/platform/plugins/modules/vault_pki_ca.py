@@ -50,6 +50,7 @@ options:
     description: Base URL of this server for the mount's issuing-certificate and CRL URLs.
     type: str
 extends_documentation_fragment:
+  - mach.platform.common
   - mach.platform.vault
 attributes:
   diff_mode:

@@ -47,6 +47,7 @@ options:
     description: CA bundle to verify the S3 endpoint's certificate.
     type: path
 extends_documentation_fragment:
+  - mach.platform.common
   - mach.platform.vault
 attributes:
   diff_mode:

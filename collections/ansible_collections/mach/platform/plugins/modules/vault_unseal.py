@@ -25,10 +25,6 @@ options:
   ca_cert:
     description: CA bundle to verify the server. Defaults to C(VAULT_CACERT).
     type: path
-  validate_certs:
-    description: Verify the server's TLS certificate.
-    type: bool
-    default: true
   timeout:
     description: Seconds to wait for each request, and for a joining member to finish unsealing.
     type: int
@@ -43,13 +39,11 @@ options:
     type: path
 requirements:
   - hvac >= 2.0
+extends_documentation_fragment:
+  - mach.platform.common
 attributes:
-  check_mode:
-    support: full
   diff_mode:
     support: none
-author:
-  - MACH platform team
 """
 
 EXAMPLES = r"""
