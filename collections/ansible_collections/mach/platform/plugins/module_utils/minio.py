@@ -1,6 +1,6 @@
 """Shared client handling for the mach.platform MinIO modules (the minio SDK).
 
-`minio_clients` checks the server and the admin credentials first (one admin call) and turns the
+`Server` checks the server and the credentials first (one admin call) and turns the
 usual failures into one clear message naming what to fix: the server unreachable, TLS not
 trusted, or the credentials rejected. Nothing is written before these checks pass.
 """
@@ -11,6 +11,8 @@ import json
 import os
 from typing import Any
 from urllib.parse import urlsplit
+
+from ansible_collections.mach.platform.plugins.module_utils.common import reason
 
 try:
     import urllib3
@@ -116,10 +118,10 @@ class Server:
             cause = getattr(exc, "reason", exc)  # MaxRetryError wraps the last failure
             if isinstance(cause, urllib3.exceptions.SSLError):
                 raise MinioModuleError(
-                    f"TLS to {self.url} failed ({_reason(cause)}): "
+                    f"TLS to {self.url} failed ({reason(cause)}): "
                     "set ca_cert to the CA that signed it"
                 ) from exc
-            raise MinioModuleError(f"MinIO at {self.url} is unreachable: {_reason(exc)}") from exc
+            raise MinioModuleError(f"MinIO at {self.url} is unreachable: {reason(exc)}") from exc
         except MinioAdminException as exc:
             status, code = admin_status(exc)
             if status == 403 or code in BAD_CREDENTIALS:
@@ -139,11 +141,6 @@ class Server:
         return True
 
 
-def _reason(exc: Exception) -> str:
-    text = str(exc)
-    return text if len(text) < 200 else text[:200] + "…"
-
-
 def run_module(module: Any, work: Any) -> None:
     """Run `work(module, server)` and exit with its result; every MinioModuleError and SDK error
     becomes a clean failure (never a traceback)."""
@@ -157,5 +154,5 @@ def run_module(module: Any, work: Any) -> None:
         status, code = admin_status(exc)
         module.fail_json(msg=f"MinIO refused the admin request: {code or status}")
     except API_ERRORS as exc:
-        module.fail_json(msg=f"MinIO refused the request: {_reason(exc)}")
+        module.fail_json(msg=f"MinIO refused the request: {reason(exc)}")
     module.exit_json(**result)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ansible_collections.mach.platform.plugins.module_utils.common import reason
+
 try:
     import hvac
     import hvac.exceptions
@@ -68,10 +70,10 @@ def seal_status(client: hvac.Client) -> dict[str, Any]:
         status: dict[str, Any] = client.sys.read_seal_status()
         return status
     except requests.exceptions.ConnectionError as exc:
-        raise VaultError(f"Vault at {client.url} is unreachable: {_reason(exc)}") from exc
+        raise VaultError(f"Vault at {client.url} is unreachable: {reason(exc)}") from exc
     except requests.exceptions.SSLError as exc:  # pragma: no cover - subclass order
         raise VaultError(
-            f"TLS to {client.url} failed ({_reason(exc)}): set ca_cert to the CA that signed it"
+            f"TLS to {client.url} failed ({reason(exc)}): set ca_cert to the CA that signed it"
         ) from exc
 
 
@@ -99,11 +101,6 @@ def vault_client(params: dict[str, Any]) -> hvac.Client:
             "give a valid token"
         ) from exc
     return client
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc)
-    return text if len(text) < 200 else text[:200] + "…"
 
 
 def run_module(module: Any, work: Any) -> None:
