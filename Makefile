@@ -72,28 +72,59 @@ unit: venv tools ## pytest: everything that needs no node and no bundle (alert r
 	$(BIN)/pytest -m "not fleet and not artifacts"
 
 artifacts-test: artifacts ## the bundle (pinned, reproducible, installable offline); Vault modules against its bao
-	$(BIN)/pytest -m artifacts tests/artifacts tests/integration
+	$(run-artifacts-test)
 
 # MATRIX_ROLES' scenarios run in molecule-matrix (Debian 11/12/13 at once), a superset.
 molecule: setup artifacts ## molecule test for every role that has a scenario (mirror needs the bundle)
-	@for r in $(filter-out $(MATRIX_ROLES),$(ROLES_WITH_MOLECULE)); do \
-	  echo "=== molecule test: roles/$$r"; start=$$(date +%s); \
-	  (cd roles/$$r && ../../$(BIN)/molecule test) || exit 1; \
-	  echo "=== roles/$$r: molecule test passed in $$(( $$(date +%s) - start )) s"; \
-	done
+	$(run-molecule)
 
 molecule-matrix: setup ## MATRIX_ROLES' scenario on Debian 11, 12 and 13 nodes at once
-	@for r in $(MATRIX_ROLES); do \
-	  echo "=== molecule test (Debian 11/12/13): roles/$$r"; \
-	  (cd roles/$$r && MACH_NODE_IMAGE_A=mach/debian11-systemd:latest \
-	    MACH_NODE_IMAGE_B=mach/debian12-systemd:latest \
-	    MACH_NODE_IMAGE_C=mach/debian13-systemd:latest ../../$(BIN)/molecule test) || exit 1; \
-	done
+	$(run-molecule-matrix)
 
 site: setup artifacts ## local fleet (its mirror serves the bundle): create, converge twice (2nd must be changed=0), testinfra, preflight
-	$(BIN)/pytest -m fleet tests/site
+	$(run-site)
 
-test: setup lint unit artifacts-test molecule molecule-matrix site ## the whole suite, as CI runs it
+# `make test` runs two lanes side by side once setup, lint, unit and the bundle are done: the
+# Molecule scenarios (mol-* nodes, mach-molecule* networks) in this shell, and the integration
+# tests plus the site test (mach-* fleet, mach-fleet network; host processes on free ports) in
+# the background, each of its lines prefixed "fleet| ". They share no container, network, port
+# or file, and most of a scenario's time is spent waiting on its nodes, not on the 2 cores
+# (docs/adr/0012). The lanes' prerequisites are run once, before, so no Debian package, image
+# or bundle step runs twice at once. A failed lane fails `make test` after both have finished.
+test: setup lint unit artifacts ## the whole suite, as CI runs it (two lanes side by side)
+	@t0=$$(date +%s); \
+	( set -o pipefail; ( ( $(run-artifacts-test) ) && ( $(run-site) ) ) 2>&1 | sed -u 's/^/fleet| /' ) & fleet=$$!; \
+	molecule=0; ( ( $(run-molecule) ) && ( $(run-molecule-matrix) ) ) || molecule=$$?; \
+	echo "=== lane molecule: rc=$$molecule after $$(( $$(date +%s) - t0 )) s; waiting for lane fleet"; \
+	fleet_rc=0; wait $$fleet || fleet_rc=$$?; \
+	echo "=== lane fleet: rc=$$fleet_rc after $$(( $$(date +%s) - t0 )) s"; \
+	test $$molecule -eq 0 -a $$fleet_rc -eq 0
+
+define run-artifacts-test
+$(BIN)/pytest -m artifacts tests/artifacts tests/integration
+endef
+
+define run-site
+$(BIN)/pytest -m fleet tests/site
+endef
+
+define run-molecule
+for r in $(filter-out $(MATRIX_ROLES),$(ROLES_WITH_MOLECULE)); do \
+  echo "=== molecule test: roles/$$r"; start=$$(date +%s); \
+  (cd roles/$$r && ../../$(BIN)/molecule test) || exit 1; \
+  echo "=== roles/$$r: molecule test passed in $$(( $$(date +%s) - start )) s"; \
+done
+endef
+
+define run-molecule-matrix
+for r in $(MATRIX_ROLES); do \
+  echo "=== molecule test (Debian 11/12/13): roles/$$r"; start=$$(date +%s); \
+  (cd roles/$$r && MACH_NODE_IMAGE_A=mach/debian11-systemd:latest \
+    MACH_NODE_IMAGE_B=mach/debian12-systemd:latest \
+    MACH_NODE_IMAGE_C=mach/debian13-systemd:latest ../../$(BIN)/molecule test) || exit 1; \
+  echo "=== roles/$$r (Debian 11/12/13): molecule test passed in $$(( $$(date +%s) - start )) s"; \
+done
+endef
 
 artifacts: setup ## build the air-gap bundle (incremental; a no-op when nothing changed)
 	$(BIN)/mach artifacts build
