@@ -56,6 +56,14 @@ def test_the_three_pipelines_run_the_same_targets():
 def test_ci_run_calls_the_readme_test_command():
     assert "make test" in (ROOT / ".ci/run").read_text()
     assert "make test" in (ROOT / "README.md").read_text()
-    # make test covers what the pipelines run piecewise
-    test_deps = re.search(r"^test: (.*?)##", (ROOT / "Makefile").read_text(), re.M)[1].split()
-    assert {"lint", "unit", "molecule", "site"} <= set(test_deps)
+    # make test covers what the pipelines run piecewise: lint and unit as prerequisites, the
+    # Molecule scenarios, the matrix, the integration and site tests in its two lanes, by the
+    # same canned recipes as the targets of those names
+    makefile = (ROOT / "Makefile").read_text()
+    test_deps = re.search(r"^test: (.*?)##", makefile, re.M)[1].split()
+    assert {"lint", "unit", "artifacts"} <= set(test_deps)
+    recipe = re.search(r"^test: .*\n((?:\t.*\n)+)", makefile, re.M)[1]
+    lanes = set(re.findall(r"\$\(run-([a-z-]+)\)", recipe))
+    assert lanes == {"molecule", "molecule-matrix", "artifacts-test", "site"}
+    for target in lanes:
+        assert re.search(rf"^{target}: .*\n\t\$\(run-{target}\)$", makefile, re.M), target
