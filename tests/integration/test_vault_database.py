@@ -5,6 +5,9 @@ service's database only, what it creates belongs to the service's owner role, an
 when its lease is revoked."""
 
 import json
+import os
+import subprocess
+import time
 
 import hvac
 import pytest
@@ -22,7 +25,10 @@ DATABASES = [{"name": "catalog", "owner": "catalog"}, {"name": "orders", "owner"
 @pytest.fixture(scope="module")
 def pg():
     with start_postgresql() as port:
-        setup = [f"CREATE ROLE vault LOGIN CREATEROLE PASSWORD '{BOOTSTRAP}'"]
+        setup = [
+            f"CREATE ROLE vault LOGIN CREATEROLE PASSWORD '{BOOTSTRAP}'",
+            "GRANT pg_signal_backend TO vault",
+        ]
         for db in DATABASES:  # what role postgresql does for each catalogue database
             setup += [
                 f'CREATE ROLE "{db["owner"]}" NOLOGIN',
@@ -122,7 +128,21 @@ def test_issued_login_works_on_its_own_database_only_and_ends_with_its_lease(pg,
     denied = psql(pg, user, password, "SELECT 1", "orders")
     assert denied.returncode != 0 and "permission denied" in denied.stderr
 
+    # a session still open when the lease ends (a pooler's idle server connection) is ended
+    held = subprocess.Popen(
+        ["psql", "-X", "-h", "127.0.0.1", "-p", str(pg), "-U", user, "-d", "catalog",
+         "-tAc", "SELECT pg_sleep(60)"],
+        env={**os.environ, "PGPASSWORD": password}, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and psql(
+        pg, "postgres", SUPERUSER_PASSWORD,
+        f"SELECT count(*) FROM pg_stat_activity WHERE usename = '{user}'",
+    ).stdout.strip() != "1":  # fmt: skip
+        time.sleep(0.2)
     client.sys.revoke_lease(creds["lease_id"])
+    assert held.wait(timeout=15) != 0
+    assert "terminating connection" in held.stderr.read()
     assert psql(pg, user, password, "SELECT 1", "catalog").returncode != 0
     left = psql(pg, "postgres", SUPERUSER_PASSWORD,
                 f"SELECT count(*) FROM pg_roles WHERE rolname = '{user}'")  # fmt: skip

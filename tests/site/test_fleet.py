@@ -160,6 +160,10 @@ PG_LEADER = (
     "host=mach-a1,mach-b1,mach-c1 target_session_attrs=read-write sslmode=verify-full "
     "sslrootcert=/etc/patroni/tls/ca.crt"
 )
+# How the services connect: any member's router, to the primary's pooler (docs/adr/0014).
+PG_POOLED = (
+    "host=mach-a1,mach-b1,mach-c1 port=5000 sslmode=verify-full sslrootcert=/etc/patroni/tls/ca.crt"
+)
 
 
 def vault_client():
@@ -175,12 +179,13 @@ def vault_client():
     )
 
 
-def pg(user, password, sql, database="postgres"):
-    """psql on mach-b1 to whichever member leads, over TLS verified against the internal CA."""
+def pg(user, password, sql, database="postgres", via=PG_LEADER):
+    """psql on mach-b1 to whichever member leads (directly, or via=PG_POOLED through the
+    routers and the pooler), over TLS verified against the internal CA."""
     node = testinfra.get_host("docker://mach-b1")
     return node.run(
         f"PGPASSWORD={shlex.quote(password)} psql -X -tA -v ON_ERROR_STOP=1 "
-        f"{shlex.quote(f'{PG_LEADER} dbname={database} user={user}')} -c {shlex.quote(sql)}"
+        f"{shlex.quote(f'{via} dbname={database} user={user}')} -c {shlex.quote(sql)}"
     )
 
 
@@ -210,8 +215,8 @@ def test_postgresql_check_action_passes(fleet):
 
 def test_services_get_short_lived_database_logins_from_vault(fleet):
     """A service's database login is issued by Vault's database engine: it gets into its own
-    database only, what it creates belongs to the service's owner role, and it is gone when its
-    lease is revoked."""
+    database only, directly and through the pooler, what it creates belongs to the service's
+    owner role, and it is gone when its lease is revoked, from the pooler too."""
     client = vault_client()
     creds = client.read("database/creds/catalog")
     user, password = creds["data"]["username"], creds["data"]["password"]
@@ -223,9 +228,16 @@ def test_services_get_short_lived_database_logins_from_vault(fleet):
     assert made.rc == 0 and made.stdout.split()[-1] == "catalog", made.stdout + made.stderr
     denied = pg(user, password, "SELECT 1", "order")
     assert denied.rc != 0 and "permission denied" in denied.stderr
+    # the same login through the routers and the pooler, as the services connect
+    pooled = pg(user, password, "SELECT count(*) FROM site_probe", "catalog", via=PG_POOLED)
+    assert pooled.rc == 0, pooled.stderr
+    assert pg(user, password, "SELECT 1", "order", via=PG_POOLED).rc != 0
     client.sys.revoke_lease(creds["lease_id"])
     gone = pg(user, password, "SELECT 1", "catalog")
     assert gone.rc != 0 and "password authentication failed" in gone.stderr
+    # neither the pooler nor an idle server connection it kept lets the revoked login back in
+    pooled_gone = pg(user, password, "SELECT 1", "catalog", via=PG_POOLED)
+    assert pooled_gone.rc != 0, pooled_gone.stdout
 
 
 def test_postgresql_restores_from_its_minio_backups(fleet):

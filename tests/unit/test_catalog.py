@@ -63,7 +63,11 @@ def test_vault_roles_one_per_database_acting_as_its_owner():
     # Vault fills in the placeholders; the owner is fixed per role.
     assert "{{name}}" in create and "{{password}}" in create and "{{expiration}}" in create
     assert 'IN ROLE "order"' in create and "SET role = 'order'" in create
-    assert order["revocation_statements"] == ['DROP ROLE IF EXISTS "{{name}}"']
+    assert order["revocation_statements"] == [
+        "SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity "
+        "WHERE usename = '{{name}}'",
+        'DROP ROLE IF EXISTS "{{name}}"',
+    ]
 
 
 def test_redis_users_and_keycloak_clients_fit_their_consumers():

@@ -38,10 +38,18 @@ def leader(host) -> str:
     return name
 
 
-def psql(host, user: str, db: str, sql: str, target: str = "", sslmode: str = "verify-full"):
+def psql(
+    host,
+    user: str,
+    db: str,
+    sql: str,
+    target: str = "",
+    sslmode: str = "verify-full",
+    port: int = 5432,
+):
     target = target or host.backend.get_hostname()
     conninfo = (
-        f"host={target} port=5432 dbname={db} user={user} sslmode={sslmode} "
+        f"host={target} port={port} dbname={db} user={user} sslmode={sslmode} "
         f"sslrootcert={CA} connect_timeout=5"
     )
     return host.run(
@@ -132,6 +140,76 @@ def test_a_database_per_catalogue_service_only_for_its_members(host):
     foreign = psql(host, "catalog_app", "order", "select 1")
     assert foreign.rc != 0 and "permission denied for database" in foreign.stderr
     assert psql(host, "order_app", "order", "select 1").rc == 0
+
+
+def test_pooler_and_router_run_on_every_member(host):
+    for unit in ("pgbouncer", "haproxy"):
+        assert host.service(unit).is_running, unit
+        assert host.service(unit).is_enabled, unit
+    for port in (6432, 5000, 5001):
+        assert host.socket(f"tcp://0.0.0.0:{port}").is_listening, port
+    assert host.socket("tcp://127.0.0.1:8404").is_listening
+    # no password is kept for the pooler: logins are looked up in PostgreSQL
+    assert host.file("/etc/pgbouncer/userlist.txt").size == 0
+    ini = host.file("/etc/pgbouncer/pgbouncer.ini")
+    assert (ini.user, ini.group, ini.mode) == ("root", "postgres", 0o640)
+
+
+def test_routers_send_writes_to_the_primary_and_reads_to_replicas(host):
+    """Through any member's router, port 5000 reaches the primary's pooler and 5001 a replica's;
+    the pooler's certificate passes verify-full under every member's name."""
+    for router in MEMBERS:
+        rw = psql(host, "catalog_app", "catalog", "select pg_is_in_recovery()", router, port=5000)
+        assert rw.rc == 0 and rw.stdout.strip() == "f", (router, rw.stderr)
+        ro = psql(host, "catalog_app", "catalog", "select pg_is_in_recovery()", router, port=5001)
+        assert ro.rc == 0 and ro.stdout.strip() == "t", (router, ro.stderr)
+
+
+def test_pooler_refuses_plaintext_superusers_and_foreign_databases(host):
+    plain = psql(host, "catalog_app", "catalog", "select 1", sslmode="disable", port=5000)
+    assert plain.rc != 0 and "SSL required" in plain.stderr, plain.stderr
+    # refused by the pooler itself, before any server login is tried: the lookup returns
+    # nothing for a superuser or for a database the login may not connect to
+    superuser = psql(host, "postgres", "catalog", "select 1", port=5000)
+    assert superuser.rc != 0 and "no such user" in superuser.stderr, superuser.stderr
+    foreign = psql(host, "catalog_app", "order", "select 1", port=5000)
+    assert foreign.rc != 0 and "no such user" in foreign.stderr, foreign.stderr
+    wrong = host.run(
+        "PGPASSWORD=wrong-password psql -X -A -t 'host=localhost port=5000 dbname=catalog "
+        f"user=catalog_app sslmode=verify-full sslrootcert={CA}' -c 'select 1'"
+    )
+    assert wrong.rc != 0 and "SASL authentication failed" in wrong.stderr, wrong.stderr
+
+
+def test_many_clients_share_a_few_server_connections(host):
+    """40 clients at once through the router, each holding a transaction for 2 s: they all
+    finish, over no more server connections than the pool allows (10, plus a reserve of 2)."""
+    if host.backend.get_hostname() != "mol-a":
+        pytest.skip("one cluster-wide check")
+    primary = node(leader(host))
+    conninfo = (
+        "host=mol-a port=5000 dbname=catalog user=catalog_app "
+        f"sslmode=verify-full sslrootcert={CA} connect_timeout=10"
+    )
+    host.check_output("rm -f /tmp/pooled")
+    host.check_output(
+        f"systemd-run --unit=pg-pool-load --setenv=PGPASSWORD={secret('pg-catalog_app')} "
+        "bash -c 'for i in $(seq 1 40); do "
+        f'(psql -X -q -A -t "{conninfo}" -c "select pg_sleep(2)" && echo $i >> /tmp/pooled) & '
+        "done; wait'"
+    )
+    peak, deadline = 0, time.monotonic() + 90
+    while host.service("pg-pool-load").is_running and time.monotonic() < deadline:
+        count = primary.check_output(
+            'runuser -u postgres -- psql -X -A -t -c "select count(*) from pg_stat_activity '
+            "where usename = 'catalog_app' and backend_type = 'client backend'\""
+        )
+        peak = max(peak, int(count))
+        time.sleep(0.3)
+    done = host.check_output("cat /tmp/pooled").split()
+    print(f"\npooler: 40 clients served, {len(done)} finished, peak {peak} server connections")
+    assert len(done) == 40
+    assert 0 < peak <= 12
 
 
 def test_writes_on_the_leader_reach_every_replica(host):
@@ -232,3 +310,17 @@ def test_leader_node_lost_under_write_load(host):
     rows = psql(client, "catalog_app", "catalog", "select id from drill", new).stdout.split()
     assert not set(acked) - {int(x) for x in rows}
     print(f"failover: {old} rejoined, streaming from {new} {time.monotonic() - started:.0f} s in")
+
+
+def test_zz_routers_follow_the_new_primary(host):
+    """After the drill moved the leader, every router sends writes to the new primary."""
+    if host.backend.get_hostname() != "mol-a":
+        pytest.skip("after the drill")
+    primary, write = leader(host), "insert into drill values (-1)"
+    for router in MEMBERS:
+        deadline = time.monotonic() + 30
+        rw = psql(host, "catalog_app", "catalog", write, router, port=5000)
+        while rw.rc != 0 and time.monotonic() < deadline:
+            time.sleep(1)
+            rw = psql(host, "catalog_app", "catalog", write, router, port=5000)
+        assert rw.rc == 0, (router, primary, rw.stderr)

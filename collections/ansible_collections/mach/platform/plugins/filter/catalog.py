@@ -171,7 +171,8 @@ def vault_postgresql_roles(
 ) -> list[dict[str, Any]]:
     """A Vault database role per database ({name, owner}, as catalog_postgresql_databases
     gives): each login it issues is a member of the owner role and acts as it (`SET role`),
-    so what it creates belongs to the owner, and the login can be dropped when its lease ends."""
+    so what it creates belongs to the owner. When its lease ends, its sessions are ended (a
+    pooler's idle server connections too) and the login is dropped."""
     roles = []
     for db in databases:
         owner = db["owner"].replace('"', "")
@@ -184,7 +185,11 @@ def vault_postgresql_roles(
                     f"VALID UNTIL '{{{{expiration}}}}' IN ROLE \"{owner}\"",
                     f"ALTER ROLE \"{{{{name}}}}\" SET role = '{owner}'",
                 ],
-                "revocation_statements": ['DROP ROLE IF EXISTS "{{name}}"'],
+                "revocation_statements": [
+                    "SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity "
+                    "WHERE usename = '{{name}}'",
+                    'DROP ROLE IF EXISTS "{{name}}"',
+                ],
             }
         )
     return roles
