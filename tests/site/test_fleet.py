@@ -303,6 +303,27 @@ def test_postgresql_restores_from_its_minio_backups(fleet):
     assert pg("postgres", superuser, "DROP TABLE restore_drill").rc == 0
 
 
+def test_backup_age_reaches_every_node_exporter(fleet):
+    """What the backup-age alerts read (PostgreSQLBackupTooOld, ...RepositoryUnreadable): each
+    member's metrics service reads the repository in MinIO, and its node exporter serves the
+    newest full backup's time (today's, from the deploy), a sound stanza and a successful read."""
+    for name in HOSTS:
+        node = testinfra.get_host(f"docker://{name}")
+        node.check_output("systemctl start pgbackrest-metrics.service")
+        scraped = node.check_output("curl -sf http://127.0.0.1:9100/metrics")
+        samples = dict(
+            line.rsplit(" ", 1) for line in scraped.splitlines() if line.startswith("pgbackrest_")
+        )
+        assert samples['pgbackrest_info_success{stanza="mach"}'] == "1", name
+        assert samples['pgbackrest_stanza_status{stanza="mach"}'] == "0", name
+        full = float(
+            samples[
+                'pgbackrest_backup_last_completion_timestamp_seconds{stanza="mach",type="full"}'
+            ]
+        )
+        assert 0 <= time.time() - full < 6 * 3600, (name, full)
+
+
 def minio_secret() -> dict:
     return vault_client().secrets.kv.v2.read_secret_version(
         path="platform/minio", raise_on_deleted_version=True
