@@ -143,7 +143,7 @@ def test_a_database_per_catalogue_service_only_for_its_members(host):
 
 
 def test_pooler_and_router_run_on_every_member(host):
-    for unit in ("pgbouncer", "haproxy"):
+    for unit in ("pgbouncer", "postgresql-router"):
         assert host.service(unit).is_running, unit
         assert host.service(unit).is_enabled, unit
     for port in (6432, 5000, 5001):
