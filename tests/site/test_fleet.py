@@ -204,6 +204,46 @@ def test_data_tier_passwords_live_in_vault(fleet):
     assert rotated.rc != 0 and "password authentication failed" in rotated.stderr
 
 
+def redis_cli(password, command, user=None, target="mach-b1", port=6379):
+    """redis-cli on mach-b1 over TLS verified against the internal CA; user None is Sentinel's
+    client login (password only)."""
+    node = testinfra.get_host("docker://mach-b1")
+    login = f"--user {user} " if user else ""
+    return node.run(
+        f"REDISCLI_AUTH={shlex.quote(password)} timeout 20 redis-cli --tls "
+        f"--cacert /etc/redis/mach/tls/ca.crt -h {target} -p {port} {login}--no-auth-warning "
+        f"{command}"
+    )
+
+
+def test_redis_passwords_live_in_vault_and_services_keep_to_their_keys(fleet):
+    """The data tier's Redis: its passwords were generated in Vault KV once (one per catalogue
+    service that uses Redis); Sentinel names the master; a service's login, read from Vault,
+    writes its own keys on the master and is refused another service's and FLUSHALL."""
+    secret = vault_client().secrets.kv.v2.read_secret_version(
+        path="platform/redis", raise_on_deleted_version=True
+    )["data"]
+    assert secret["metadata"]["version"] == 1  # generated once, not on the second converge
+    keys = secret["data"]
+    assert {"admin", "replication", "sentinel", "user_cart", "user_customer"} <= set(keys)
+    asked = redis_cli(keys["sentinel"], "SENTINEL get-master-addr-by-name mach", port=26379)
+    assert asked.rc == 0 and asked.stdout.split(), asked.stdout + asked.stderr
+    master = asked.stdout.split()[0]
+    wrote = redis_cli(keys["user_cart"], "SET cart:site basket", "cart", master)
+    assert wrote.stdout.strip() == "OK", wrote.stdout + wrote.stderr
+    foreign = redis_cli(keys["user_cart"], "SET customer:site x", "cart", master)
+    assert "NOPERM" in foreign.stdout + foreign.stderr
+    flush = redis_cli(keys["user_cart"], "FLUSHALL", "cart", master)
+    assert "NOPERM" in flush.stdout + flush.stderr
+    assert redis_cli(keys["user_cart"], "DEL cart:site", "cart", master).stdout.strip() == "1"
+
+
+def test_redis_check_action_passes(fleet):
+    proc = playbook("-i", "inventories/local", "playbooks/redis.yml", "-e", "mach_action=check")
+    assert proc.returncode == 0, report(proc)
+    assert all(r["changed"] == 0 for r in recap(proc.stdout).values()), report(proc)
+
+
 def test_postgresql_check_action_passes(fleet):
     """The runbook's check (postgresql-failover): read-only, and it needs no password."""
     proc = playbook(
@@ -389,6 +429,10 @@ def test_no_secret_in_verbose_output(fleet):
         path="platform/postgresql", raise_on_deleted_version=True
     )["data"]["data"]
     keys |= {f"minio {name}": value for name, value in minio_secret()["data"].items()}
+    redis = client.secrets.kv.v2.read_secret_version(
+        path="platform/redis", raise_on_deleted_version=True
+    )["data"]["data"]
+    keys |= {f"redis {name}": value for name, value in redis.items()}
     output = fleet["second"].stdout + fleet["second"].stderr
     assert "<localhost> EXEC" in output or "ESTABLISH" in output  # really verbose
     leaked = [name for name, value in keys.items() if value in output]
