@@ -189,13 +189,18 @@ def pg(user, password, sql, database="postgres", via=PG_LEADER):
     )
 
 
+def platform_secret(name: str) -> dict:
+    """The current version of Vault KV secret/platform/<name>: {"data": ..., "metadata": ...}."""
+    return vault_client().secrets.kv.v2.read_secret_version(
+        path=f"platform/{name}", raise_on_deleted_version=True
+    )["data"]
+
+
 def test_data_tier_passwords_live_in_vault(fleet):
     """The data tier's built-in passwords were generated in Vault KV (never in the inventory),
     the superuser's works against the leader, and Vault's admin login no longer answers to its
     first password (Vault rotated it at once)."""
-    secret = vault_client().secrets.kv.v2.read_secret_version(
-        path="platform/postgresql", raise_on_deleted_version=True
-    )["data"]
+    secret = platform_secret("postgresql")
     assert secret["metadata"]["version"] == 1  # generated once, not on the second converge
     keys = secret["data"]
     assert {"superuser", "replication", "rewind", "patroni_api", "vault_admin"} <= set(keys)
@@ -220,9 +225,7 @@ def test_redis_passwords_live_in_vault_and_services_keep_to_their_keys(fleet):
     """The data tier's Redis: its passwords were generated in Vault KV once (one per catalogue
     service that uses Redis); Sentinel names the master; a service's login, read from Vault,
     writes its own keys on the master and is refused another service's and FLUSHALL."""
-    secret = vault_client().secrets.kv.v2.read_secret_version(
-        path="platform/redis", raise_on_deleted_version=True
-    )["data"]
+    secret = platform_secret("redis")
     assert secret["metadata"]["version"] == 1  # generated once, not on the second converge
     keys = secret["data"]
     assert {"admin", "replication", "sentinel", "user_cart", "user_customer"} <= set(keys)
@@ -285,9 +288,7 @@ def test_postgresql_restores_from_its_minio_backups(fleet):
     Rows written before a differential backup and rows written after it (in WAL only) all come
     back in a scratch instance restored from MinIO on another member; the counts match the
     cluster's; the repository is encrypted; nothing of the drill is left behind."""
-    superuser = vault_client().secrets.kv.v2.read_secret_version(
-        path="platform/postgresql", raise_on_deleted_version=True
-    )["data"]["data"]["superuser"]
+    superuser = platform_secret("postgresql")["data"]["superuser"]
     ddl = "DROP TABLE IF EXISTS restore_drill; CREATE TABLE restore_drill (id int, note text)"
     fill = "INSERT INTO restore_drill SELECT g, md5(g::text) FROM generate_series({}, {}) g"
     assert pg("postgres", superuser, ddl).rc == 0
@@ -323,7 +324,7 @@ def test_postgresql_restores_from_its_minio_backups(fleet):
           f"(the cluster has {live.split('|')[0]}), restore action {restore_s:.0f} s")  # fmt: skip
     assert restored == live
 
-    keys = minio_secret()["data"]
+    keys = platform_secret("minio")["data"]
     root = minio_client("mach-admin", keys["root"])
     objects = [
         o.object_name for o in root.list_objects("pgbackrest", prefix="mach/", recursive=True)
@@ -364,12 +365,6 @@ def test_backup_age_reaches_every_node_exporter(fleet):
         assert 0 <= time.time() - full < 6 * 3600, (name, full)
 
 
-def minio_secret() -> dict:
-    return vault_client().secrets.kv.v2.read_secret_version(
-        path="platform/minio", raise_on_deleted_version=True
-    )["data"]
-
-
 def minio_client(access_key, secret_key, member="mach-b1"):
     """MinIO's S3 API as the controller reaches a member, TLS verified against the internal CA."""
     pki = Path(os.environ.get("MACH_PKI_DIR", STATE / "pki"))
@@ -381,7 +376,7 @@ def minio_client(access_key, secret_key, member="mach-b1"):
 def test_object_storage_keys_live_in_vault_and_users_keep_to_their_buckets(fleet):
     """The storage tier: MinIO's root password and its platform users' secrets were generated
     in Vault once; the backup buckets are versioned; pgbackrest writes its bucket and no other."""
-    secret = minio_secret()
+    secret = platform_secret("minio")
     assert secret["metadata"]["version"] == 1
     keys = secret["data"]
     assert set(keys) == {"root", "pgbackrest", "vault-snapshots"}
@@ -402,7 +397,7 @@ def test_vault_backup_ships_a_snapshot_to_minio(fleet):
     proc = playbook("-i", "inventories/local", "playbooks/vault.yml", "-e", "mach_action=backup",
                     "-vvv")  # fmt: skip
     assert proc.returncode == 0, report(proc)
-    keys = minio_secret()["data"]
+    keys = platform_secret("minio")["data"]
     output = proc.stdout + proc.stderr
     assert not [k for k, v in keys.items() if v in output] and vault_client().token not in output
     root = minio_client("mach-admin", keys["root"])
@@ -425,14 +420,9 @@ def test_no_secret_in_verbose_output(fleet):
     """The second converge ran with -vvv: none of the data and storage tiers' passwords (read
     from Vault) and not the Vault token appear in what an operator or a CI log sees."""
     client = vault_client()
-    keys = client.secrets.kv.v2.read_secret_version(
-        path="platform/postgresql", raise_on_deleted_version=True
-    )["data"]["data"]
-    keys |= {f"minio {name}": value for name, value in minio_secret()["data"].items()}
-    redis = client.secrets.kv.v2.read_secret_version(
-        path="platform/redis", raise_on_deleted_version=True
-    )["data"]["data"]
-    keys |= {f"redis {name}": value for name, value in redis.items()}
+    keys = platform_secret("postgresql")["data"]
+    keys |= {f"minio {name}": value for name, value in platform_secret("minio")["data"].items()}
+    keys |= {f"redis {name}": value for name, value in platform_secret("redis")["data"].items()}
     output = fleet["second"].stdout + fleet["second"].stderr
     assert "<localhost> EXEC" in output or "ESTABLISH" in output  # really verbose
     leaked = [name for name, value in keys.items() if value in output]
