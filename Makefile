@@ -81,7 +81,7 @@ molecule: setup artifacts ## molecule test for every role that has a scenario (m
 molecule-matrix: setup ## MATRIX_ROLES' scenario on Debian 11, 12 and 13 nodes at once
 	$(run-molecule-matrix)
 
-site: setup artifacts ## local fleet (its mirror serves the bundle): create, converge twice (2nd must be changed=0), testinfra, preflight
+site: setup artifacts ## local fleet (its mirror serves the bundle): create, converge twice (2nd must be changed=0), testinfra, preflight, then the drills
 	$(run-site)
 
 # `make test` runs two lanes side by side once setup, lint, unit and the bundle are done: the
@@ -105,7 +105,7 @@ $(BIN)/pytest -m artifacts tests/artifacts tests/integration
 endef
 
 define run-site
-$(BIN)/pytest -m fleet tests/site
+$(BIN)/pytest -m fleet tests/site tests/drills
 endef
 
 define run-molecule

@@ -33,3 +33,12 @@ def run(cmd, **kwargs) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def fleet():
+    """The converged local fleet, one per session for tests/site and tests/drills
+    (tests/fleetlib.py)."""
+    from fleetlib import converged_fleet
+
+    yield from converged_fleet()

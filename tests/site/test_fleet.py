@@ -1,25 +1,31 @@
-"""The local fleet, end to end: create it, converge site.yml twice (the second run must
-change nothing), check mode and the check action stay clean, testinfra on the nodes, and the
-Nornir preflight passes, then names a host whose required port is taken.
-
-Needs the project's Docker engine (make setup). A fleet that already ran before the test
-(make up) is left running; one the test created is removed again (MACH_KEEP_FLEET=1 keeps it).
-"""
+"""The local fleet, end to end: converged twice by the `fleet` fixture (tests/fleetlib.py;
+the second run must change nothing), check mode and the check action stay clean, testinfra on
+the nodes, each tier's logins and permissions, and the Nornir preflight passes, then names a
+host whose required port is taken. The disruptive drills run after these (tests/drills)."""
 
 import hashlib
 import io
-import json
 import os
 import re
 import shlex
-import subprocess
 import time
 from pathlib import Path
 
-import hvac
 import pytest
 import testinfra
 import urllib3
+from fleetlib import (
+    HOSTS,
+    KAFKA_BOOTSTRAP,
+    STATE,
+    kafka_client,
+    kafka_tool,
+    platform_secret,
+    playbook,
+    recap,
+    report,
+    vault_client,
+)
 from minio import Minio
 from minio.error import S3Error
 
@@ -27,57 +33,6 @@ from conftest import run, tool
 from mach_ops.airgap import controller_debian_mirror
 
 pytestmark = pytest.mark.fleet
-HOSTS = ["mach-a1", "mach-b1", "mach-c1"]
-RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
-
-
-def recap(stdout):
-    return {
-        m[0]: {"changed": int(m[2]), "unreachable": int(m[3]), "failed": int(m[4])}
-        for m in RECAP.findall(stdout)
-    }
-
-
-def playbook(*args):
-    proc = run([tool("ansible-playbook"), *args], timeout=1800)
-    return proc
-
-
-def report(proc, tail=3000):
-    """What a failed run's assertion shows: every task that failed (its header and output, so
-    an early failure is not cut off by a long run's end), then the end of the run."""
-    tasks = re.split(r"\n(?=TASK \[|RUNNING HANDLER \[)", proc.stdout)
-    failed = [t[:4000] for t in tasks if re.search(r"^(fatal|failed): ", t, re.M)]
-    return "\n".join([*failed, "... end of the run:", proc.stdout[-tail:], proc.stderr[-2000:]])
-
-
-def running_fleet():
-    out = subprocess.run(
-        ["docker", "ps", "--filter", "label=mach.fleet=local", "--format", "{{.Names}}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    return sorted(out)
-
-
-@pytest.fixture(scope="session")
-def fleet():
-    existed = running_fleet() == HOSTS
-    create = playbook("molecule/fleet/create.yml")
-    assert create.returncode == 0, create.stdout + create.stderr
-    started = time.monotonic()
-    first = playbook("-i", "inventories/local", "site.yml")
-    first_s = time.monotonic() - started
-    assert first.returncode == 0, report(first, 5000)
-    started = time.monotonic()
-    # -vvv: the run every task's arguments show in also proves that no secret does.
-    second = playbook("-i", "inventories/local", "site.yml", "-vvv")
-    second_s = time.monotonic() - started
-    print(f"\nsite.yml on the local fleet: first run {first_s:.0f} s, second run {second_s:.0f} s")
-    yield {"first": first, "second": second}
-    if not existed and not os.environ.get("MACH_KEEP_FLEET"):
-        playbook("molecule/fleet/destroy.yml")
 
 
 def test_first_converge_reaches_every_host(fleet):
@@ -155,7 +110,6 @@ def test_vault_serves_from_every_zone(fleet):
     assert sorted(codes) == ["200", "429", "429"]
 
 
-STATE = Path(os.environ.get("MACH_STATE_DIR", "/var/lib/mach-platform"))
 PG_LEADER = (
     "host=mach-a1,mach-b1,mach-c1 target_session_attrs=read-write sslmode=verify-full "
     "sslrootcert=/etc/patroni/tls/ca.crt"
@@ -166,19 +120,6 @@ PG_POOLED = (
 )
 
 
-def vault_client():
-    """Vault as the controller reaches it, with the local fleet's root token (plaintext shares
-    are allowed only in the local environment, docs/adr/0006)."""
-    init = json.loads((STATE / "secrets" / "local" / "vault-init.json").read_text())
-    pki = Path(os.environ.get("MACH_PKI_DIR", STATE / "pki"))
-    address = testinfra.get_host("docker://mach-a1").check_output("hostname -I").split()[0]
-    return hvac.Client(
-        url=f"https://{address}:8200",
-        token=init["root_token"],
-        verify=str(pki / "local" / "ca.crt"),
-    )
-
-
 def pg(user, password, sql, database="postgres", via=PG_LEADER):
     """psql on mach-b1 to whichever member leads (directly, or via=PG_POOLED through the
     routers and the pooler), over TLS verified against the internal CA."""
@@ -187,13 +128,6 @@ def pg(user, password, sql, database="postgres", via=PG_LEADER):
         f"PGPASSWORD={shlex.quote(password)} psql -X -tA -v ON_ERROR_STOP=1 "
         f"{shlex.quote(f'{via} dbname={database} user={user}')} -c {shlex.quote(sql)}"
     )
-
-
-def platform_secret(name: str) -> dict:
-    """The current version of Vault KV secret/platform/<name>: {"data": ..., "metadata": ...}."""
-    return vault_client().secrets.kv.v2.read_secret_version(
-        path=f"platform/{name}", raise_on_deleted_version=True
-    )["data"]
 
 
 def test_data_tier_passwords_live_in_vault(fleet):
@@ -243,6 +177,71 @@ def test_redis_passwords_live_in_vault_and_services_keep_to_their_keys(fleet):
 
 def test_redis_check_action_passes(fleet):
     proc = playbook("-i", "inventories/local", "playbooks/redis.yml", "-e", "mach_action=check")
+    assert proc.returncode == 0, report(proc)
+    assert all(r["changed"] == 0 for r in recap(proc.stdout).values()), report(proc)
+
+
+def test_kafka_passwords_live_in_vault_and_services_keep_to_their_acls(fleet):
+    """The data tier's Kafka: the admin's and each catalogue service's SCRAM passwords were
+    generated in Vault KV once; the catalogue's topics exist on three racks with their
+    dead-letter twins; `order` writes order.events with acks=all and `inventory` (a consumer
+    in the catalogue) reads every record back in its own group; `catalog` may not write
+    order.events and `inventory` may not read in another group's name."""
+    secret = platform_secret("kafka")
+    assert secret["metadata"]["version"] == 1  # generated once, not on the second converge
+    keys = secret["data"]
+    assert set(keys) == {"admin"} | {
+        f"user_{s}" for s in ("catalog", "inventory", "order", "payment", "search")
+    }
+    node = testinfra.get_host("docker://mach-b1")
+    topics = node.check_output("/usr/local/sbin/kafka-admin TopicCommand --list").split()
+    assert {"order.events", "order.events.dlq", "catalog.events", "payment.events"} <= set(topics)
+    described = node.check_output(
+        "/usr/local/sbin/kafka-admin TopicCommand --describe --topic order.events"
+    )
+    assert "PartitionCount: 6" in described and "ReplicationFactor: 3" in described
+    order = kafka_client(node, "order", keys["user_order"])
+    inventory = kafka_client(node, "inventory", keys["user_inventory"])
+    catalog = kafka_client(node, "catalog", keys["user_catalog"])
+    try:
+        sent = kafka_tool(
+            node,
+            "ProducerPerformance",
+            "--topic order.events --num-records 500 --record-size 100 --throughput -1 "
+            f"--producer-props bootstrap.servers={KAFKA_BOOTSTRAP} acks=all "
+            f"--producer.config {order}",
+        )
+        assert sent.rc == 0 and "500 records sent" in sent.stdout, sent.stdout + sent.stderr
+        read = kafka_tool(
+            node,
+            "consumer.ConsoleConsumer",
+            f"--bootstrap-server {KAFKA_BOOTSTRAP} --topic order.events --group inventory "
+            f"--from-beginning --max-messages 500 --timeout-ms 60000 --consumer.config {inventory}",
+        )
+        assert "Processed a total of 500 messages" in read.stdout + read.stderr, read.stderr
+        forged = kafka_tool(
+            node,
+            "ProducerPerformance",
+            "--topic order.events --num-records 1 --record-size 10 --throughput -1 "
+            f"--producer-props bootstrap.servers={KAFKA_BOOTSTRAP} acks=all "
+            f"--producer.config {catalog}",
+            timeout=60,
+        )
+        assert "TopicAuthorizationException" in forged.stdout + forged.stderr
+        stolen = kafka_tool(
+            node,
+            "consumer.ConsoleConsumer",
+            f"--bootstrap-server {KAFKA_BOOTSTRAP} --topic order.events --group payment "
+            f"--from-beginning --max-messages 1 --timeout-ms 20000 --consumer.config {inventory}",
+            timeout=60,
+        )
+        assert "GroupAuthorizationException" in stolen.stdout + stolen.stderr
+    finally:
+        node.run(f"rm -f {order} {inventory} {catalog}")
+
+
+def test_kafka_check_action_passes(fleet):
+    proc = playbook("-i", "inventories/local", "playbooks/kafka.yml", "-e", "mach_action=check")
     assert proc.returncode == 0, report(proc)
     assert all(r["changed"] == 0 for r in recap(proc.stdout).values()), report(proc)
 
@@ -423,6 +422,7 @@ def test_no_secret_in_verbose_output(fleet):
     keys = platform_secret("postgresql")["data"]
     keys |= {f"minio {name}": value for name, value in platform_secret("minio")["data"].items()}
     keys |= {f"redis {name}": value for name, value in platform_secret("redis")["data"].items()}
+    keys |= {f"kafka {name}": value for name, value in platform_secret("kafka")["data"].items()}
     output = fleet["second"].stdout + fleet["second"].stderr
     assert "<localhost> EXEC" in output or "ESTABLISH" in output  # really verbose
     leaked = [name for name, value in keys.items() if value in output]

@@ -1,0 +1,122 @@
+"""The local fleet for the fleet-marked tests (tests/site, tests/drills): the session's one
+converged fleet (create it, converge site.yml twice: the second run with -vvv) and the helpers
+that run playbooks on it and read its secrets. The `fleet` fixture
+(tests/conftest.py) runs it once per session for both directories.
+
+Needs the project's Docker engine (make setup). A fleet that already ran before the session
+(make up) is left running; one the session created is removed again (MACH_KEEP_FLEET=1 keeps it).
+"""
+
+import json
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import hvac
+import testinfra
+
+from conftest import run, tool
+
+HOSTS = ["mach-a1", "mach-b1", "mach-c1"]
+RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+def recap(stdout):
+    return {
+        m[0]: {"changed": int(m[2]), "unreachable": int(m[3]), "failed": int(m[4])}
+        for m in RECAP.findall(stdout)
+    }
+
+
+def playbook(*args):
+    proc = run([tool("ansible-playbook"), *args], timeout=1800)
+    return proc
+
+
+def report(proc, tail=3000):
+    """What a failed run's assertion shows: every task that failed (its header and output, so
+    an early failure is not cut off by a long run's end), then the end of the run."""
+    tasks = re.split(r"\n(?=TASK \[|RUNNING HANDLER \[)", proc.stdout)
+    failed = [t[:4000] for t in tasks if re.search(r"^(fatal|failed): ", t, re.M)]
+    return "\n".join([*failed, "... end of the run:", proc.stdout[-tail:], proc.stderr[-2000:]])
+
+
+def running_fleet():
+    out = subprocess.run(
+        ["docker", "ps", "--filter", "label=mach.fleet=local", "--format", "{{.Names}}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return sorted(out)
+
+
+def converged_fleet():
+    """What the `fleet` fixture yields: the two site.yml runs' results."""
+    existed = running_fleet() == HOSTS
+    create = playbook("molecule/fleet/create.yml")
+    assert create.returncode == 0, create.stdout + create.stderr
+    started = time.monotonic()
+    first = playbook("-i", "inventories/local", "site.yml")
+    first_s = time.monotonic() - started
+    assert first.returncode == 0, report(first, 5000)
+    started = time.monotonic()
+    # -vvv: the run every task's arguments show in also proves that no secret does.
+    second = playbook("-i", "inventories/local", "site.yml", "-vvv")
+    second_s = time.monotonic() - started
+    print(f"\nsite.yml on the local fleet: first run {first_s:.0f} s, second run {second_s:.0f} s")
+    yield {"first": first, "second": second}
+    if not existed and not os.environ.get("MACH_KEEP_FLEET"):
+        playbook("molecule/fleet/destroy.yml")
+
+
+STATE = Path(os.environ.get("MACH_STATE_DIR", "/var/lib/mach-platform"))
+
+
+def vault_client():
+    """Vault as the controller reaches it, with the local fleet's root token (plaintext shares
+    are allowed only in the local environment, docs/adr/0006)."""
+    init = json.loads((STATE / "secrets" / "local" / "vault-init.json").read_text())
+    pki = Path(os.environ.get("MACH_PKI_DIR", STATE / "pki"))
+    address = testinfra.get_host("docker://mach-a1").check_output("hostname -I").split()[0]
+    return hvac.Client(
+        url=f"https://{address}:8200",
+        token=init["root_token"],
+        verify=str(pki / "local" / "ca.crt"),
+    )
+
+
+def platform_secret(name: str) -> dict:
+    """The current version of Vault KV secret/platform/<name>: {"data": ..., "metadata": ...}."""
+    return vault_client().secrets.kv.v2.read_secret_version(
+        path=f"platform/{name}", raise_on_deleted_version=True
+    )["data"]
+
+
+KAFKA_BOOTSTRAP = ",".join(f"{h}:9092" for h in HOSTS)
+
+
+def kafka_client(node, user: str, password: str) -> str:
+    """A SASL_SSL client config for `user` on `node` (the node's CA file verifies the brokers),
+    written to /tmp there; the caller removes it."""
+    path = f"/tmp/kafka-client-{user}.properties"
+    content = (
+        "security.protocol=SASL_SSL\n"
+        "sasl.mechanism=SCRAM-SHA-512\n"
+        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
+        f'username="{user}" password="{password}";\n'
+        "ssl.truststore.type=PEM\nssl.truststore.location=/etc/kafka/tls/ca.crt\n"
+    )
+    node.run(f"umask 077; cat > {path} <<'EOF'\n{content}EOF")
+    return path
+
+
+def kafka_tool(node, cls: str, args: str, timeout: int = 120):
+    """A Kafka tool (org.apache.kafka.tools.<cls>) from the node's own jar set."""
+    return node.run(
+        f"timeout {timeout} java -Xmx256m "
+        "-Dlog4j2.configurationFile=/etc/kafka/tools-log4j2.properties "
+        f"-cp '/opt/kafka/current/libs/*' org.apache.kafka.tools.{cls} {args}"
+    )
