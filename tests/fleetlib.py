@@ -10,12 +10,15 @@ Needs the project's Docker engine (make setup). A fleet that already ran before 
 import json
 import os
 import re
+import shlex
 import subprocess
 import time
 from pathlib import Path
 
 import hvac
 import testinfra
+import urllib3
+from minio import Minio
 
 from conftest import run, tool
 
@@ -120,3 +123,31 @@ def kafka_tool(node, cls: str, args: str, timeout: int = 120):
         "-Dlog4j2.configurationFile=/etc/kafka/tools-log4j2.properties "
         f"-cp '/opt/kafka/current/libs/*' org.apache.kafka.tools.{cls} {args}"
     )
+
+
+PG_LEADER = (
+    "host=mach-a1,mach-b1,mach-c1 target_session_attrs=read-write sslmode=verify-full "
+    "sslrootcert=/etc/patroni/tls/ca.crt"
+)
+# How the services connect: any member's router, to the primary's pooler (docs/adr/0014).
+PG_POOLED = (
+    "host=mach-a1,mach-b1,mach-c1 port=5000 sslmode=verify-full sslrootcert=/etc/patroni/tls/ca.crt"
+)
+
+
+def pg(user, password, sql, database="postgres", via=PG_LEADER):
+    """psql on mach-b1 to whichever member leads (directly, or via=PG_POOLED through the
+    routers and the pooler), over TLS verified against the internal CA."""
+    node = testinfra.get_host("docker://mach-b1")
+    return node.run(
+        f"PGPASSWORD={shlex.quote(password)} psql -X -tA -v ON_ERROR_STOP=1 "
+        f"{shlex.quote(f'{via} dbname={database} user={user}')} -c {shlex.quote(sql)}"
+    )
+
+
+def minio_client(access_key, secret_key, member="mach-b1"):
+    """MinIO's S3 API as the controller reaches a member, TLS verified against the internal CA."""
+    pki = Path(os.environ.get("MACH_PKI_DIR", STATE / "pki"))
+    address = testinfra.get_host(f"docker://{member}").check_output("hostname -I").split()[0]
+    http = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=str(pki / "local" / "ca.crt"))
+    return Minio(f"{address}:9000", access_key, secret_key, secure=True, http_client=http)

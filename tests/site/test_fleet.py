@@ -5,28 +5,26 @@ host whose required port is taken. The disruptive drills run after these (tests/
 
 import hashlib
 import io
-import os
 import re
 import shlex
 import time
-from pathlib import Path
 
 import pytest
 import testinfra
-import urllib3
 from fleetlib import (
     HOSTS,
     KAFKA_BOOTSTRAP,
-    STATE,
+    PG_POOLED,
     kafka_client,
     kafka_tool,
+    minio_client,
+    pg,
     platform_secret,
     playbook,
     recap,
     report,
     vault_client,
 )
-from minio import Minio
 from minio.error import S3Error
 
 from conftest import run, tool
@@ -108,26 +106,6 @@ def test_vault_serves_from_every_zone(fleet):
         for name in HOSTS
     ]
     assert sorted(codes) == ["200", "429", "429"]
-
-
-PG_LEADER = (
-    "host=mach-a1,mach-b1,mach-c1 target_session_attrs=read-write sslmode=verify-full "
-    "sslrootcert=/etc/patroni/tls/ca.crt"
-)
-# How the services connect: any member's router, to the primary's pooler (docs/adr/0014).
-PG_POOLED = (
-    "host=mach-a1,mach-b1,mach-c1 port=5000 sslmode=verify-full sslrootcert=/etc/patroni/tls/ca.crt"
-)
-
-
-def pg(user, password, sql, database="postgres", via=PG_LEADER):
-    """psql on mach-b1 to whichever member leads (directly, or via=PG_POOLED through the
-    routers and the pooler), over TLS verified against the internal CA."""
-    node = testinfra.get_host("docker://mach-b1")
-    return node.run(
-        f"PGPASSWORD={shlex.quote(password)} psql -X -tA -v ON_ERROR_STOP=1 "
-        f"{shlex.quote(f'{via} dbname={database} user={user}')} -c {shlex.quote(sql)}"
-    )
 
 
 def test_data_tier_passwords_live_in_vault(fleet):
@@ -282,67 +260,6 @@ def test_services_get_short_lived_database_logins_from_vault(fleet):
     assert pooled_gone.rc != 0, pooled_gone.stdout
 
 
-def test_postgresql_restores_from_its_minio_backups(fleet):
-    """Issue 4 drill: pgBackRest took a full backup into MinIO at deploy and archives WAL there.
-    Rows written before a differential backup and rows written after it (in WAL only) all come
-    back in a scratch instance restored from MinIO on another member; the counts match the
-    cluster's; the repository is encrypted; nothing of the drill is left behind."""
-    superuser = platform_secret("postgresql")["data"]["superuser"]
-    ddl = "DROP TABLE IF EXISTS restore_drill; CREATE TABLE restore_drill (id int, note text)"
-    fill = "INSERT INTO restore_drill SELECT g, md5(g::text) FROM generate_series({}, {}) g"
-    assert pg("postgres", superuser, ddl).rc == 0
-    assert pg("postgres", superuser, fill.format(1, 1000)).rc == 0
-    backup = playbook(
-        "-i", "inventories/local", "playbooks/postgresql.yml", "-e", "mach_action=backup",
-        "-e", "postgresql_backup_type=diff",
-    )  # fmt: skip
-    assert backup.returncode == 0, report(backup)
-    assert pg("postgres", superuser, fill.format(1001, 1500)).rc == 0
-    # The check action switches WAL and waits until the repository has it, so the rows written
-    # after the backup are archived, and it finds the backup recent.
-    check = playbook(
-        "-i", "inventories/local", "playbooks/postgresql.yml", "-e", "mach_action=check"
-    )
-    assert check.returncode == 0, report(check)
-    live = pg("postgres", superuser, "SELECT count(*), sum(id) FROM restore_drill").stdout.strip()
-    assert live == "1500|1125750"
-
-    started = time.monotonic()
-    restore = playbook(
-        "-i", "inventories/local", "playbooks/postgresql.yml", "-e", "mach_action=restore",
-        "-e", "postgresql_restore_host=mach-c1",
-    )  # fmt: skip
-    restore_s = time.monotonic() - started
-    assert restore.returncode == 0, report(restore)
-    node = testinfra.get_host("docker://mach-c1")
-    query = (
-        "runuser -u postgres -- psql -XAtq -p 5433 -c 'SELECT count(*), sum(id) FROM restore_drill'"
-    )
-    restored = node.check_output(query)
-    print(f"\nrestore drill: {restored.split('|')[0]} rows restored from MinIO on mach-c1 "
-          f"(the cluster has {live.split('|')[0]}), restore action {restore_s:.0f} s")  # fmt: skip
-    assert restored == live
-
-    keys = platform_secret("minio")["data"]
-    root = minio_client("mach-admin", keys["root"])
-    objects = [
-        o.object_name for o in root.list_objects("pgbackrest", prefix="mach/", recursive=True)
-    ]
-    assert any(o.startswith("mach/archive/mach/") for o in objects), objects[:20]
-    assert any(o.startswith("mach/backup/mach/") for o in objects), objects[:20]
-    info = root.get_object("pgbackrest", "mach/backup/mach/backup.info").read()
-    assert info.startswith(b"Salted__"), info[:40]  # AES-256, pgBackRest's cipher format
-
-    removed = playbook(
-        "-i", "inventories/local", "playbooks/postgresql.yml", "-e", "mach_action=restore",
-        "-e", "postgresql_restore_host=mach-c1", "-e", "postgresql_restore_state=absent",
-    )  # fmt: skip
-    assert removed.returncode == 0, report(removed)
-    assert not node.file("/var/lib/postgresql/restore").exists
-    assert not node.socket("tcp://127.0.0.1:5433").is_listening
-    assert pg("postgres", superuser, "DROP TABLE restore_drill").rc == 0
-
-
 def test_backup_age_reaches_every_node_exporter(fleet):
     """What the backup-age alerts read (PostgreSQLBackupTooOld, ...RepositoryUnreadable): each
     member's metrics service reads the repository in MinIO, and its node exporter serves the
@@ -362,14 +279,6 @@ def test_backup_age_reaches_every_node_exporter(fleet):
             ]
         )
         assert 0 <= time.time() - full < 6 * 3600, (name, full)
-
-
-def minio_client(access_key, secret_key, member="mach-b1"):
-    """MinIO's S3 API as the controller reaches a member, TLS verified against the internal CA."""
-    pki = Path(os.environ.get("MACH_PKI_DIR", STATE / "pki"))
-    address = testinfra.get_host(f"docker://{member}").check_output("hostname -I").split()[0]
-    http = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=str(pki / "local" / "ca.crt"))
-    return Minio(f"{address}:9000", access_key, secret_key, secure=True, http_client=http)
 
 
 def test_object_storage_keys_live_in_vault_and_users_keep_to_their_buckets(fleet):
