@@ -44,7 +44,7 @@ def drill(request):
 def start(node, unit, cls, args, out):
     """A Kafka tool as a transient unit on the node, its output to a file there."""
     node.check_output(
-        f"systemd-run --unit={unit} --property=StandardOutput=file:{out} "
+        f"systemd-run --collect --unit={unit} --property=StandardOutput=file:{out} "
         f"--property=StandardError=file:{out}.err /usr/bin/java -Xmx256m "
         "-Dlog4j2.configurationFile=/etc/kafka/tools-log4j2.properties "
         f"-cp '/opt/kafka/current/libs/*' org.apache.kafka.tools.{cls} {args}"

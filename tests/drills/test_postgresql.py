@@ -39,7 +39,7 @@ def start_load(client, user, password, table):
     # Each insert is bounded (timeout 5): one sent just as a node freezes would otherwise
     # wait for its answer as long as the kernel keeps the frozen peer's socket open.
     client.check_output(
-        f"systemd-run --unit=pg-drill-load --setenv=PGPASSWORD={password} "
+        f"systemd-run --collect --unit=pg-drill-load --setenv=PGPASSWORD={password} "
         "bash -c 'for i in $(seq 1 2400); do "
         f'timeout 5 psql -X -q "{conninfo}" -c "insert into {table} values ($i)" '
         "2>>/tmp/pg-drill.refused && echo $i $(date +%s.%N) >> /tmp/pg-drill.acked; "

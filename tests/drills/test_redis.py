@@ -35,7 +35,7 @@ def test_master_killed_sentinel_promotes_and_clients_recover(fleet):
     victim = testinfra.get_host(f"docker://{old}")
     client.check_output("rm -f /tmp/redis-drill.acked")
     client.check_output(
-        "systemd-run --unit=redis-drill-load "
+        "systemd-run --collect --unit=redis-drill-load "
         f"--setenv=S_AUTH={keys['sentinel']} --setenv=C_AUTH={keys['user_cart']} "
         "bash -c 'for i in $(seq 1 1500); do "
         f"m=$(REDISCLI_AUTH=$S_AUTH {CLI} -h localhost -p 26379 "
