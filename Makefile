@@ -105,7 +105,7 @@ $(BIN)/pytest -m artifacts tests/artifacts tests/integration
 endef
 
 define run-site
-$(BIN)/pytest -m fleet tests/site tests/drills
+$(BIN)/pytest -s -m fleet tests/site tests/drills
 endef
 
 define run-molecule
