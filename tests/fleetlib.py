@@ -101,30 +101,6 @@ def platform_secret(name: str) -> dict:
 KAFKA_BOOTSTRAP = ",".join(f"{h}:9092" for h in HOSTS)
 
 
-def kafka_client(node, user: str, password: str) -> str:
-    """A SASL_SSL client config for `user` on `node` (the node's CA file verifies the brokers),
-    written to /tmp there; the caller removes it."""
-    path = f"/tmp/kafka-client-{user}.properties"
-    content = (
-        "security.protocol=SASL_SSL\n"
-        "sasl.mechanism=SCRAM-SHA-512\n"
-        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
-        f'username="{user}" password="{password}";\n'
-        "ssl.truststore.type=PEM\nssl.truststore.location=/etc/kafka/tls/ca.crt\n"
-    )
-    node.run(f"umask 077; cat > {path} <<'EOF'\n{content}EOF")
-    return path
-
-
-def kafka_tool(node, cls: str, args: str, timeout: int = 120):
-    """A Kafka tool (org.apache.kafka.tools.<cls>) from the node's own jar set."""
-    return node.run(
-        f"timeout {timeout} java -Xmx256m "
-        "-Dlog4j2.configurationFile=/etc/kafka/tools-log4j2.properties "
-        f"-cp '/opt/kafka/current/libs/*' org.apache.kafka.tools.{cls} {args}"
-    )
-
-
 PG_LEADER = (
     "host=mach-a1,mach-b1,mach-c1 target_session_attrs=read-write sslmode=verify-full "
     "sslrootcert=/etc/patroni/tls/ca.crt"

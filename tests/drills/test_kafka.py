@@ -10,12 +10,13 @@ import testinfra
 from fleetlib import (
     HOSTS,
     KAFKA_BOOTSTRAP,
-    kafka_client,
     platform_secret,
     playbook,
     recap,
     report,
 )
+
+from mach_ops.clusters import kafka_client_config
 
 pytestmark = pytest.mark.fleet
 RATE = 400  # records per second
@@ -28,7 +29,7 @@ def drill(request):
     topic = "drill." + request.node.name.removeprefix("test_")[:40]
     admin = platform_secret("kafka")["data"]["admin"]
     producer, consumer = (testinfra.get_host(f"docker://{h}") for h in ("mach-a1", "mach-b1"))
-    configs = {n: kafka_client(n, "admin", admin) for n in (producer, consumer)}
+    configs = {n: kafka_client_config(n, "admin", admin) for n in (producer, consumer)}
     created = producer.run(
         f"/usr/local/sbin/kafka-admin TopicCommand --create --if-not-exists --topic {topic} "
         "--partitions 6 --replication-factor 3"

@@ -2,10 +2,8 @@
 under write load through the routers (as services connect), and the cluster is restored from
 its pgBackRest backups in MinIO onto another member. Each prints its figures."""
 
-import json
 import time
 
-import docker
 import pytest
 import testinfra
 from fleetlib import (
@@ -19,16 +17,9 @@ from fleetlib import (
     vault_client,
 )
 
+from mach_ops.clusters import PATRONI_CA, frozen_node, new_patroni_leader, patroni_members
+
 pytestmark = pytest.mark.fleet
-CA = "/etc/patroni/tls/ca.crt"
-
-
-def members(node):
-    """Patroni's view: {member: (role, state)}, or {} while the asked member cannot answer."""
-    out = node.run(f"curl -sS -m 3 --cacert {CA} https://localhost:8008/cluster")
-    if out.rc != 0:
-        return {}
-    return {m["name"]: (m["role"], m["state"]) for m in json.loads(out.stdout)["members"]}
 
 
 def start_load(client, user, password, table):
@@ -65,32 +56,20 @@ def test_primary_node_lost_under_write_load(fleet):
         pg(user, password, "CREATE TABLE IF NOT EXISTS failover_drill (id int)", "catalog").rc == 0
     )
     observer = testinfra.get_host("docker://mach-b1")
-    state = members(observer)
+    state = patroni_members(observer)
     (old,) = [n for n, (role, _) in state.items() if role == "leader"]
     client = testinfra.get_host(f"docker://{next(h for h in HOSTS if h != old)}")
     watcher = next(h for h in HOSTS if h not in (old, client.backend.name))
     watch = testinfra.get_host(f"docker://{watcher}")
     start_load(client, user, password, "failover_drill")
-    engine = docker.from_env()
     time.sleep(5)
-    engine.containers.get(old).pause()
-    frozen_at, started = time.time(), time.monotonic()
+    started = time.monotonic()
     try:
-        new = old
-        while new == old and time.monotonic() - started < 60:
-            time.sleep(0.5)
-            leaders = [
-                n for n, (r, s) in members(watch).items() if r == "leader" and s == "running"
-            ]
-            new = leaders[0] if leaders else old
-        took = time.monotonic() - started
-        led_at = time.time()
-        # keep the load going a while through the new primary
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            time.sleep(1)
+        with frozen_node(old) as frozen_at:
+            new, took = new_patroni_leader(watch, old)
+            led_at = time.time()
+            time.sleep(20)  # the load goes on through the new primary a while
     finally:
-        engine.containers.get(old).unpause()
         client.run("systemctl stop pg-drill-load")
     acked = acknowledged(client)
     rows = pg(user, password, "SELECT id FROM failover_drill", "catalog")
@@ -108,10 +87,10 @@ def test_primary_node_lost_under_write_load(fleet):
     assert before > 0 and after > 0 and not lost, f"the client's last errors:\n{refused}"
     deadline = time.monotonic() + 180
     while (
-        members(watch).get(old, ("", ""))[1] not in ("streaming", "running")
-        or members(watch).get(old, ("", ""))[0] == "leader"
+        patroni_members(watch).get(old, ("", ""))[1] not in ("streaming", "running")
+        or patroni_members(watch).get(old, ("", ""))[0] == "leader"
     ):
-        assert time.monotonic() < deadline, members(watch)
+        assert time.monotonic() < deadline, patroni_members(watch)
         time.sleep(2)
     rejoined_s = time.monotonic() - started
     print(f"postgresql node-loss drill: {old} rejoined as a replica {rejoined_s:.0f} s in")
@@ -127,12 +106,12 @@ def test_rolling_restart_under_write_load(fleet):
     user, password = creds["username"], creds["password"]
     assert pg(user, password, "CREATE TABLE restart_drill (id int)", "catalog").rc == 0
     watch = testinfra.get_host("docker://mach-b1")
-    leader = next(n for n, (role, _) in members(watch).items() if role == "leader")
+    leader = next(n for n, (role, _) in patroni_members(watch).items() if role == "leader")
 
     def started_at():
         return {
             h: pg("postgres", superuser, "SELECT pg_postmaster_start_time()",
-                  via=f"host={h} sslmode=verify-full sslrootcert={CA}").stdout.strip()
+                  via=f"host={h} sslmode=verify-full sslrootcert={PATRONI_CA}").stdout.strip()
             for h in HOSTS
         }  # fmt: skip
 
@@ -160,7 +139,7 @@ def test_rolling_restart_under_write_load(fleet):
     )
     assert all(after[h] and after[h] != before[h] for h in HOSTS), (before, after)
     assert not lost
-    assert members(watch).get(leader, ("", ""))[0] == "leader"  # no failover
+    assert patroni_members(watch).get(leader, ("", ""))[0] == "leader"  # no failover
     assert pg(user, password, "DROP TABLE restart_drill", "catalog").rc == 0
 
 

@@ -16,8 +16,6 @@ from fleetlib import (
     HOSTS,
     KAFKA_BOOTSTRAP,
     PG_POOLED,
-    kafka_client,
-    kafka_tool,
     minio_client,
     pg,
     platform_secret,
@@ -30,6 +28,7 @@ from minio.error import S3Error
 
 from conftest import ROOT, run, tool
 from mach_ops.airgap import controller_debian_mirror
+from mach_ops.clusters import kafka_client_config, kafka_tool
 
 pytestmark = pytest.mark.fleet
 CATALOG = yaml.safe_load((ROOT / "services" / "catalog.yml").read_text())
@@ -180,9 +179,9 @@ def test_kafka_passwords_live_in_vault_and_services_keep_to_their_acls(fleet):
         "/usr/local/sbin/kafka-admin TopicCommand --describe --topic order.events"
     )
     assert "PartitionCount: 6" in described and "ReplicationFactor: 3" in described
-    order = kafka_client(node, "order", keys["user_order"])
-    inventory = kafka_client(node, "inventory", keys["user_inventory"])
-    catalog = kafka_client(node, "catalog", keys["user_catalog"])
+    order = kafka_client_config(node, "order", keys["user_order"])
+    inventory = kafka_client_config(node, "inventory", keys["user_inventory"])
+    catalog = kafka_client_config(node, "catalog", keys["user_catalog"])
     try:
         sent = kafka_tool(
             node,

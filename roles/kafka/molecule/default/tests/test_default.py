@@ -9,36 +9,19 @@ import re
 import pytest
 
 from mach_ops.airgap import controller_debian_mirror
+from mach_ops.clusters import KAFKA_LIBS, kafka_client_config, kafka_tool
 from mach_ops.molecule import secret
 
 testinfra_hosts = ["ansible://all"]
 
-LIBS = "/opt/kafka/current/libs/*"
 TOPIC = "order.events"
 
 
 def client_config(host, user: str, password: str | None = None) -> str:
-    """A SASL_SSL client config for `user` (with its real password unless one is given) in
-    /tmp (removed by the caller's test)."""
-    path = f"/tmp/client-{user}{'-given' if password else ''}.properties"
-    password = password or secret(f"kafka-{user}")
-    content = (
-        "security.protocol=SASL_SSL\n"
-        "sasl.mechanism=SCRAM-SHA-512\n"
-        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
-        f'username="{user}" password="{password}";\n'
-        "ssl.truststore.type=PEM\nssl.truststore.location=/etc/kafka/tls/ca.crt\n"
-    )
-    host.run(f"umask 077; cat > {path} <<'EOF'\n{content}EOF")
-    return path
-
-
-def tool(host, cls: str, args: str, timeout: int = 120):
-    return host.run(
-        f"timeout {timeout} java -Xmx256m "
-        "-Dlog4j2.configurationFile=/etc/kafka/tools-log4j2.properties "
-        f"-cp '{LIBS}' org.apache.kafka.tools.{cls} {args}"
-    )
+    """A SASL_SSL client config for `user` (with its real password unless one is given), on
+    the node (removed by the caller's test)."""
+    path = f"/root/.kafka-client-{user}{'-given' if password else ''}.properties"
+    return kafka_client_config(host, user, password or secret(f"kafka-{user}"), path)
 
 
 def test_kafka_runs_on_both_listeners(host):
@@ -115,7 +98,7 @@ def test_acked_writes_are_read_back_by_an_allowed_consumer(host):
     producer = client_config(host, "orders")
     consumer = client_config(host, "search")
     try:
-        sent = tool(
+        sent = kafka_tool(
             host,
             "ProducerPerformance",
             f"--topic {TOPIC} --num-records 2000 --record-size 100 --throughput -1 "
@@ -124,7 +107,7 @@ def test_acked_writes_are_read_back_by_an_allowed_consumer(host):
         )
         assert sent.rc == 0, sent.stderr
         assert "2000 records sent" in sent.stdout
-        read = tool(
+        read = kafka_tool(
             host,
             "consumer.ConsoleConsumer",
             f"--bootstrap-server mol-c:9092 --topic {TOPIC} --group search --from-beginning "
@@ -141,7 +124,7 @@ def test_a_user_without_an_acl_is_denied(host):
         pytest.skip("once")
     config = client_config(host, "search")  # may read order.events, may not write it
     try:
-        denied = tool(
+        denied = kafka_tool(
             host,
             "ProducerPerformance",
             f"--topic {TOPIC} --num-records 1 --record-size 10 --throughput -1 "
@@ -160,7 +143,7 @@ def test_a_wrong_password_is_refused(host):
         pytest.skip("once")
     path = client_config(host, "orders", password="not-the-password")
     try:
-        out = tool(
+        out = kafka_tool(
             host,
             "TopicCommand",
             f"--bootstrap-server mol-a:9092 --command-config {path} --list",
@@ -182,7 +165,7 @@ def test_listeners_require_tls_and_the_quorum_a_client_certificate(host):
     assert "Verify return code: 0 (ok)" in tls.stdout
     # Plaintext Kafka on the TLS port gets no Kafka answer.
     plain = host.run(
-        f"timeout 10 java -cp '{LIBS}' org.apache.kafka.tools.TopicCommand "
+        f"timeout 10 java -cp '{KAFKA_LIBS}' org.apache.kafka.tools.TopicCommand "
         f"--bootstrap-server {name}:9092 --list --command-config /dev/null"
     )
     assert plain.rc != 0

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mach_ops.clusters import frozen_node, new_patroni_leader
 from mach_ops.molecule import node, secret
 
 testinfra_hosts = ["ansible://all"]
@@ -245,7 +246,6 @@ def test_leader_node_lost_under_write_load(host):
     row is on it, and the old leader, thawed, rejoins as a replica (pg_rewind if needed)."""
     if host.backend.get_hostname() != "mol-a":
         pytest.skip("one drill")
-    import docker
 
     old = leader(host)
     client = node(next(m for m in MEMBERS if m != old))
@@ -264,29 +264,18 @@ def test_leader_node_lost_under_write_load(host):
         f'timeout 5 psql -X -q "{conninfo}" -c "insert into drill values ($i)" 2>>/tmp/refused '
         "&& echo $i $(date +%s.%N) >> /tmp/acked; sleep 0.05; done'"
     )
-    engine = docker.from_env()
     time.sleep(3)
-    engine.containers.get(old).pause()
-    frozen_at, started = time.time(), time.monotonic()
+    started = time.monotonic()
     try:
-        new = old
-        while new == old and time.monotonic() - started < 60:
-            time.sleep(0.5)
-            try:
-                state = roles(client)
-            except AssertionError:
-                continue  # the client's Patroni is between loops
-            leaders = [n for n, (r, s) in state.items() if r == "leader" and s == "running"]
-            new = leaders[0] if leaders else old
-        took = time.monotonic() - started
-        print(f"\nfailover: {old} frozen, {new} leads after {took:.1f} s")
-        assert new != old and took < 30
-        led_at = time.time()
-        deadline = time.monotonic() + 120
-        while client.service("pg-drill-load").is_running and time.monotonic() < deadline:
-            time.sleep(1)
+        with frozen_node(old) as frozen_at:
+            new, took = new_patroni_leader(client, old)
+            print(f"\nfailover: {old} frozen, {new} leads after {took:.1f} s")
+            assert new != old and took < 30
+            led_at = time.time()
+            deadline = time.monotonic() + 120
+            while client.service("pg-drill-load").is_running and time.monotonic() < deadline:
+                time.sleep(1)
     finally:
-        engine.containers.get(old).unpause()
         client.run("systemctl stop pg-drill-load")
     acked = {
         int(i): float(t)
