@@ -72,7 +72,11 @@ def test_primary_node_lost_under_write_load(fleet):
     finally:
         client.run("systemctl stop pg-drill-load")
     acked = acknowledged(client)
-    rows = pg(user, password, "SELECT id FROM failover_drill", "catalog")
+    # Read on the new leader by name: the thawed old primary still takes read-write sessions
+    # until its Patroni's next loop demotes it, and it lacks the rows written after the
+    # takeover (its commits would wait for a synchronous standby that no longer follows it).
+    on_new = f"host={new} sslmode=verify-full sslrootcert={PATRONI_CA}"
+    rows = pg(user, password, "SELECT id FROM failover_drill", "catalog", via=on_new)
     assert rows.rc == 0, rows.stderr
     lost = set(acked) - {int(x) for x in rows.stdout.split()}
     before = sum(t < frozen_at for t in acked.values())
@@ -94,6 +98,17 @@ def test_primary_node_lost_under_write_load(fleet):
         time.sleep(2)
     rejoined_s = time.monotonic() - started
     print(f"postgresql node-loss drill: {old} rejoined as a replica {rejoined_s:.0f} s in")
+    # Once the old primary is a replica (in recovery), the leader as clients find it has
+    # every row too.
+    on_old = f"host={old} sslmode=verify-full sslrootcert={PATRONI_CA}"
+    while (
+        pg(user, password, "SELECT pg_is_in_recovery()", "catalog", via=on_old).stdout.strip()
+        != "t"
+    ):
+        assert time.monotonic() < deadline, f"{old} is not in recovery"
+        time.sleep(2)
+    rows = pg(user, password, "SELECT id FROM failover_drill", "catalog")
+    assert rows.rc == 0 and not set(acked) - {int(x) for x in rows.stdout.split()}
     assert pg(user, password, "DROP TABLE failover_drill", "catalog").rc == 0
 
 
