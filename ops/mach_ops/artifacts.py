@@ -138,9 +138,17 @@ def load_manifest(path: Path) -> Manifest:
             problems.append(f"{where}: unknown keys {', '.join(sorted(unknown))}")
         if entry["kind"] == "maven-distribution":
             src = entry["source"]
-            lacking = [k for k in ("coordinates", "descriptor", "modules") if not src.get(k)]
+            lacking = [k for k in ("descriptor", "modules") if not src.get(k)]
+            if not src.get("coordinates") and not src.get("base"):
+                lacking.append("coordinates (or a base zip)")
             if lacking:
                 problems.append(f"{where}: source lacks {', '.join(lacking)}")
+            for plug in src.get("plugins") or []:
+                gaps = [k for k in ("name", "coordinate") if k not in plug]
+                if gaps or not str(plug.get("coordinate", "")).endswith(":zip"):
+                    problems.append(
+                        f"{where}: plugin {plug.get('name', '?')} needs a name and a zip coordinate"
+                    )
             for mod in src.get("modules") or []:
                 gaps = [k for k in ("name", "coordinate", "classname") if k not in mod]
                 if gaps:
@@ -261,6 +269,15 @@ def _mvn(work: Path, a: Artifact, goal: str, *properties: str) -> Path:
     return deps
 
 
+def _maven_zip(work: Path, a: Artifact, coordinate: str) -> Path:
+    """One zip from Maven (no dependencies), by its group:artifact:version:zip coordinate."""
+    work.mkdir(parents=True)
+    bare = Artifact(**{**a.__dict__, "source": {"coordinates": []}})
+    deps = _mvn(work, bare, "dependency:copy", f"-Dartifact={coordinate}")
+    (zipped,) = deps.glob("*.zip")
+    return zipped
+
+
 def build_maven_jarset(a: Artifact, work: Path, out: Path, _: Manifest) -> None:
     jars = _mvn(work, a, "dependency:copy-dependencies", "-DincludeScope=runtime")
     (name,) = a.files
@@ -271,13 +288,25 @@ def build_maven_distribution(a: Artifact, work: Path, out: Path, _: Manifest) ->
     """A server home assembled from Maven Central jars (OpenSearch publishes no tarball there):
     lib/ holds the server's runtime classpath; each module gets modules/<name>/ with its jar,
     the dependencies lib/ lacks (a jar on both would fail the server's jar-hell check), and
-    the plugin descriptor the official distribution generates at packaging time."""
+    the plugin descriptor the official distribution generates at packaging time.
+
+    With `base` (a zip coordinate: OpenSearch's integ-test-zip, its official lib/, bin/,
+    config/ and transport module) the home starts from that zip instead of the server's
+    runtime classpath; `plugins` are official plugin zips unpacked under plugins/<name>/."""
     home = work / "home"
-    server = Artifact(**{**a.__dict__, "source": {"coordinates": a.source["coordinates"]}})
-    (work / "server").mkdir()
-    home.mkdir()
-    lib = _mvn(work / "server", server, "dependency:copy-dependencies", "-DincludeScope=runtime")
-    shutil.move(str(lib), home / "lib")
+    if a.source.get("base"):
+        with zipfile.ZipFile(_maven_zip(work / "base", a, a.source["base"])) as zf:
+            zf.extractall(work / "unzipped")
+        (top,) = (work / "unzipped").iterdir()
+        shutil.move(str(top), home)
+    else:
+        server = Artifact(**{**a.__dict__, "source": {"coordinates": a.source["coordinates"]}})
+        (work / "server").mkdir()
+        home.mkdir()
+        lib = _mvn(
+            work / "server", server, "dependency:copy-dependencies", "-DincludeScope=runtime"
+        )
+        shutil.move(str(lib), home / "lib")
     shared = {p.name for p in (home / "lib").iterdir()}
     descriptor = a.source["descriptor"]
     for module in a.source["modules"]:
@@ -306,6 +335,17 @@ def build_maven_distribution(a: Artifact, work: Path, out: Path, _: Manifest) ->
             # The security-manager grants the official module zips carry.
             grants = "".join(f"  permission {g};\n" for g in module["permissions"])
             (target / "plugin-security.policy").write_text(f"grant {{\n{grants}}};\n")
+    for plugin in a.source.get("plugins") or []:
+        # A plugin Maven Central carries as its official zip (descriptor, policy, jars,
+        # config/ and tools/), unpacked as `opensearch-plugin install` lays it out.
+        target = home / "plugins" / plugin["name"]
+        with zipfile.ZipFile(
+            _maven_zip(work / "plugins" / plugin["name"], a, plugin["coordinate"])
+        ) as zf:
+            zf.extractall(target)
+        clash = sorted(j.name for j in target.glob("*.jar") if j.name in shared)
+        if clash:
+            raise ArtifactError(f"{a.name}: plugin {plugin['name']} repeats lib/ jars: {clash}")
     (name,) = a.files
     deterministic_tar_gz(home, out / name, prefix=f"{a.name}-{a.version}")
 

@@ -114,9 +114,11 @@ def open_dir():
     shutil.rmtree(path, ignore_errors=True)
 
 
-def test_opensearch_home_from_maven_jars_starts_with_every_module(open_dir):
+def test_opensearch_home_starts_with_every_module_and_the_security_plugin(open_dir):
     """The assembled home runs as a real node (unprivileged, as the role runs it): every
-    module loads from its generated descriptor and policy, and painless scripts work."""
+    module loads from its generated descriptor and policy, the security plugin loads beside
+    them (no jar clash), and painless scripts work. Security itself is exercised by the
+    opensearch role's scenario, which gives the nodes their certificates."""
     tmp_path = open_dir
     path, a = file_of("opensearch")
     with tarfile.open(path) as tar:
@@ -129,7 +131,7 @@ def test_opensearch_home_from_maven_jars_starts_with_every_module(open_dir):
     (conf / "opensearch.yml").write_text(
         f"cluster.name: bundle-test\npath.data: {data}\npath.logs: {tmp_path}\n"
         f"network.host: 127.0.0.1\nhttp.port: {http}\ntransport.port: {transport}\n"
-        "discovery.type: single-node\n"
+        "discovery.type: single-node\nplugins.security.disabled: true\n"
     )
     (conf / "jvm.options").write_text("")
     (conf / "log4j2.properties").write_text(
@@ -163,8 +165,12 @@ def test_opensearch_home_from_maven_jars_starts_with_every_module(open_dir):
         assert info is not None, node.stdout.read() if node.poll() is not None else "timeout"
         assert info["version"]["number"] == a.version
         nodes = _get(f"{base}/_nodes/plugins")["nodes"]
-        (loaded,) = [{m["name"] for m in n["modules"]} for n in nodes.values()]
-        assert loaded == {m["name"] for m in a.source["modules"]}
+        ((loaded, plugins),) = [
+            ({m["name"] for m in n["modules"]}, {p["name"] for p in n["plugins"]})
+            for n in nodes.values()
+        ]
+        assert loaded == {m["name"] for m in a.source["modules"]} | {"transport-netty4"}
+        assert plugins == {p["name"] for p in a.source["plugins"]}
         _get(f"{base}/t/_doc/1?refresh=true", {"n": 21}, method="PUT")
         script = {"script_fields": {"d": {"script": {"source": "doc['n'].value * 2"}}}}
         hits = _get(f"{base}/t/_search", script)["hits"]["hits"]
