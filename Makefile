@@ -17,6 +17,9 @@ NODE_RELEASES ?= bullseye bookworm trixie
 INVENTORY   ?= inventories/local
 # Roles whose scenario also runs on Debian 11/12/13 nodes at once (the base OS varies most).
 MATRIX_ROLES ?= common
+# Roles whose scenario has its own node names and network (MACH_MOLECULE_NODE_PREFIX in its
+# .env.yml) and so runs in `make test`'s fleet lane, beside the Molecule lane.
+FLEET_LANE_ROLES ?= opensearch
 ROLES_WITH_MOLECULE := $(patsubst roles/%/molecule/default/molecule.yml,%,$(wildcard roles/*/molecule/default/molecule.yml))
 
 .PHONY: help setup venv host-packages dockerd image up down converge preflight test lint \
@@ -76,7 +79,7 @@ artifacts-test: artifacts ## the bundle (pinned, reproducible, installable offli
 
 # MATRIX_ROLES' scenarios run in molecule-matrix (Debian 11/12/13 at once), a superset.
 molecule: setup artifacts ## molecule test for every role that has a scenario (mirror needs the bundle)
-	$(run-molecule)
+	$(call run-molecule,$(filter-out $(MATRIX_ROLES),$(ROLES_WITH_MOLECULE)))
 
 molecule-matrix: setup ## MATRIX_ROLES' scenario on Debian 11, 12 and 13 nodes at once
 	$(run-molecule-matrix)
@@ -85,16 +88,19 @@ site: setup artifacts ## local fleet (its mirror serves the bundle): create, con
 	$(run-site)
 
 # `make test` runs two lanes side by side once setup, lint, unit and the bundle are done: the
-# Molecule scenarios (mol-* nodes, mach-molecule* networks) in this shell, and the integration
-# tests plus the site test (mach-* fleet, mach-fleet network; host processes on free ports) in
-# the background, each of its lines prefixed "fleet| ". They share no container, network, port
+# Molecule scenarios (mol-* nodes, mach-molecule* networks) in this shell, and FLEET_LANE_ROLES'
+# scenarios (their own node names and network), the integration tests and the site test
+# (mach-* fleet, mach-fleet network; host processes on free ports) in the background, each of
+# its lines prefixed "fleet| ". They share no container, network, port
 # or file, and most of a scenario's time is spent waiting on its nodes, not on the 2 cores
 # (docs/adr/0012). The lanes' prerequisites are run once, before, so no Debian package, image
 # or bundle step runs twice at once. A failed lane fails `make test` after both have finished.
 test: setup lint unit artifacts ## the whole suite, as CI runs it (two lanes side by side)
 	@t0=$$(date +%s); \
-	( set -o pipefail; ( ( $(run-artifacts-test) ) && ( $(run-site) ) ) 2>&1 | sed -u 's/^/fleet| /' ) & fleet=$$!; \
-	molecule=0; ( ( $(run-molecule) ) && ( $(run-molecule-matrix) ) ) || molecule=$$?; \
+	( set -o pipefail; ( ( $(call run-molecule,$(FLEET_LANE_ROLES)) ) && ( $(run-artifacts-test) ) \
+	  && ( $(run-site) ) ) 2>&1 | sed -u 's/^/fleet| /' ) & fleet=$$!; \
+	molecule=0; ( ( $(call run-molecule,$(filter-out $(MATRIX_ROLES) $(FLEET_LANE_ROLES),$(ROLES_WITH_MOLECULE))) ) \
+	  && ( $(run-molecule-matrix) ) ) || molecule=$$?; \
 	echo "=== lane molecule: rc=$$molecule after $$(( $$(date +%s) - t0 )) s; waiting for lane fleet"; \
 	fleet_rc=0; wait $$fleet || fleet_rc=$$?; \
 	echo "=== lane fleet: rc=$$fleet_rc after $$(( $$(date +%s) - t0 )) s"; \
@@ -108,8 +114,9 @@ define run-site
 $(BIN)/pytest -s -m fleet tests/site tests/drills
 endef
 
+# $(call run-molecule,ROLES): `molecule test` for each role in turn.
 define run-molecule
-for r in $(filter-out $(MATRIX_ROLES),$(ROLES_WITH_MOLECULE)); do \
+for r in $(1); do \
   echo "=== molecule test: roles/$$r"; start=$$(date +%s); \
   (cd roles/$$r && ../../$(BIN)/molecule test) || exit 1; \
   echo "=== roles/$$r: molecule test passed in $$(( $$(date +%s) - start )) s"; \

@@ -2,7 +2,8 @@
 # Start (or stop) the project's own Docker engine: its own data root, exec root and socket, so
 # it never touches another engine on the host. What it changes on the host, with default
 # networking: the bridges docker0 and br-<id> (one per project network), iptables filter/nat
-# chains DOCKER* (FORWARD policy DROP, MASQUERADE for the bridges) and net.ipv4.ip_forward=1.
+# chains DOCKER* (FORWARD policy DROP, MASQUERADE for the bridges) and net.ipv4.ip_forward=1;
+# and it raises vm.max_map_count to 262144 for the OpenSearch test nodes.
 # `dockerd.sh stop` stops the engine and removes the bridges and chains it made.
 #
 # usage: dockerd.sh start|stop|status
@@ -28,6 +29,9 @@ case "${1:-start}" in
       exit 1
     fi
     rm -f "$pidfile" "$sock"
+    # Test nodes share the host's kernel: OpenSearch's bootstrap check needs
+    # vm.max_map_count >= 262144 on every node (the opensearch role sets it on real hosts).
+    if [ "$(sysctl -n vm.max_map_count)" -lt 262144 ]; then sysctl -qw vm.max_map_count=262144; fi
     echo "starting dockerd (data root $state/docker, socket $sock)"
     # setsid: the engine must outlive the make/CI step that started it.
     setsid dockerd --data-root "$state/docker" --exec-root "$run/exec" --pidfile "$pidfile" \
