@@ -269,6 +269,16 @@ def _mvn(work: Path, a: Artifact, goal: str, *properties: str) -> Path:
     return deps
 
 
+def _unzip(path: Path, dest: Path) -> None:
+    """Unpack a zip whose every member stays inside dest (no absolute or `..` path)."""
+    with zipfile.ZipFile(path) as zf:
+        for member in zf.infolist():
+            name = Path(member.filename)
+            if name.is_absolute() or ".." in name.parts:
+                raise ArtifactError(f"{path.name}: member {member.filename!r} leaves the tree")
+            zf.extract(member, dest)
+
+
 def _maven_zip(work: Path, a: Artifact, coordinate: str) -> Path:
     """One zip from Maven (no dependencies), by its group:artifact:version:zip coordinate."""
     work.mkdir(parents=True)
@@ -295,8 +305,7 @@ def build_maven_distribution(a: Artifact, work: Path, out: Path, _: Manifest) ->
     runtime classpath; `plugins` are official plugin zips unpacked under plugins/<name>/."""
     home = work / "home"
     if a.source.get("base"):
-        with zipfile.ZipFile(_maven_zip(work / "base", a, a.source["base"])) as zf:
-            zf.extractall(work / "unzipped")
+        _unzip(_maven_zip(work / "base", a, a.source["base"]), work / "unzipped")
         (top,) = (work / "unzipped").iterdir()
         shutil.move(str(top), home)
     else:
@@ -339,10 +348,7 @@ def build_maven_distribution(a: Artifact, work: Path, out: Path, _: Manifest) ->
         # A plugin Maven Central carries as its official zip (descriptor, policy, jars,
         # config/ and tools/), unpacked as `opensearch-plugin install` lays it out.
         target = home / "plugins" / plugin["name"]
-        with zipfile.ZipFile(
-            _maven_zip(work / "plugins" / plugin["name"], a, plugin["coordinate"])
-        ) as zf:
-            zf.extractall(target)
+        _unzip(_maven_zip(work / "plugins" / plugin["name"], a, plugin["coordinate"]), target)
         clash = sorted(j.name for j in target.glob("*.jar") if j.name in shared)
         if clash:
             raise ArtifactError(f"{a.name}: plugin {plugin['name']} repeats lib/ jars: {clash}")

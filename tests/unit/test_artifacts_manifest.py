@@ -46,6 +46,8 @@ def test_every_roles_packages_are_in_its_debian_artifact():
     }
     assert set(_defaults("common")["common_packages"]) <= debs["common"]
     assert {_defaults("kafka")["kafka_java_package"]} <= debs["kafka"]
+    # OpenSearch runs on the same Java runtime the kafka set brings into the apt repository
+    assert {_defaults("opensearch")["opensearch_java_package"]} <= debs["kafka"]
     assert set(_defaults("redis")["redis_packages"]) <= debs["redis"]
     assert set(_defaults("postgresql")["postgresql_packages"]) <= debs["postgresql"]
     mirror_tasks = (ROOT / "roles/mirror/tasks/deploy.yml").read_text()
@@ -64,6 +66,12 @@ def test_roles_pin_the_manifests_version_and_checksum():
     vault = _defaults("vault")
     assert vault["vault_version"] == artifacts["openbao"].version
     assert vault["vault_binary_sha256"] == artifacts["openbao"].files["bao"]
+    search = _defaults("opensearch")
+    assert search["opensearch_version"] == artifacts["opensearch"].version
+    assert (
+        search["opensearch_archive_sha256"]
+        == artifacts["opensearch"].files[f"opensearch-{search['opensearch_version']}.tar.gz"]
+    )
     minio = _defaults("minio")
     assert minio["minio_version"] == artifacts["minio"].version
     assert minio["minio_binary_sha256"] == artifacts["minio"].files["minio"]

@@ -63,7 +63,11 @@ def test_ci_run_calls_the_readme_test_command():
     test_deps = re.search(r"^test: (.*?)##", makefile, re.M)[1].split()
     assert {"lint", "unit", "artifacts"} <= set(test_deps)
     recipe = re.search(r"^test: .*\n((?:\t.*\n)+)", makefile, re.M)[1]
-    lanes = set(re.findall(r"\$\(run-([a-z-]+)\)", recipe))
+    lanes = set(re.findall(r"\$\((?:call )?run-([a-z-]+)[),]", recipe))
     assert lanes == {"molecule", "molecule-matrix", "artifacts-test", "site"}
     for target in lanes:
-        assert re.search(rf"^{target}: .*\n\t\$\(run-{target}\)$", makefile, re.M), target
+        assert re.search(rf"^{target}: .*\n\t\$\((call )?run-{target}[),]", makefile, re.M), target
+    # every scenario runs in one lane or the other: the fleet lane's roles are left out of
+    # the Molecule lane's list and nothing else is
+    assert "$(call run-molecule,$(FLEET_LANE_ROLES))" in recipe
+    assert "filter-out $(MATRIX_ROLES) $(FLEET_LANE_ROLES),$(ROLES_WITH_MOLECULE)" in recipe
