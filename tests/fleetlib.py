@@ -21,16 +21,9 @@ import urllib3
 from minio import Minio
 
 from conftest import run, tool
+from mach_ops.runs import recap  # noqa: F401 (tests/site and tests/drills import it from here)
 
 HOSTS = ["mach-a1", "mach-b1", "mach-c1"]
-RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
-
-
-def recap(stdout):
-    return {
-        m[0]: {"changed": int(m[2]), "unreachable": int(m[3]), "failed": int(m[4])}
-        for m in RECAP.findall(stdout)
-    }
 
 
 def playbook(*args):

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
+from mach_ops import runs
 from mach_ops.molecule import node, playbook, secret
 
 testinfra_hosts = ["ansible://all"]
@@ -57,17 +59,13 @@ def rest(
     if body is not None:
         args += ["--data-binary", json.dumps(body)]
     args.append(f"{scheme}://{ADDRESS[name]}:9200{path}")
-    out = node(name).run(" ".join(_quote(a) for a in args))
+    out = node(name).run(shlex.join(args))
     text, _, code = out.stdout.rpartition("\n")
     try:
         parsed: object = json.loads(text) if text.strip() else None
     except json.JSONDecodeError:
         parsed = text
     return int(code or 0), parsed
-
-
-def _quote(arg: str) -> str:
-    return "'" + arg.replace("'", "'\\''") + "'"
 
 
 def action(name: str, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -77,13 +75,11 @@ def action(name: str, *extra: str) -> subprocess.CompletedProcess[str]:
 
 def plain(run: subprocess.CompletedProcess[str]) -> str:
     """The run's output and errors, without colours."""
-    return re.sub(r"\x1b\[[0-9;]*m", "", run.stdout + run.stderr)
+    return runs.plain(run.stdout + run.stderr)
 
 
 def recap(run: subprocess.CompletedProcess[str]) -> dict[str, dict[str, int]]:
-    out = {}
-    for m in re.finditer(r"^(os-\w)\s+:\s+(.*)$", plain(run), re.M):
-        out[m.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(2))}
+    out = runs.recap(run.stdout)
     assert sorted(out) == ["os-a", "os-b", "os-c"], run.stdout[-2000:]
     return out
 
