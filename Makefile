@@ -107,11 +107,11 @@ test: setup lint unit artifacts ## the whole suite, as CI runs it (two lanes sid
 	test $$molecule -eq 0 -a $$fleet_rc -eq 0
 
 define run-artifacts-test
-$(BIN)/pytest -m artifacts tests/artifacts tests/integration
+$(BIN)/pytest --durations=10 -m artifacts tests/artifacts tests/integration
 endef
 
 define run-site
-$(BIN)/pytest -s -m fleet tests/site tests/drills
+$(BIN)/pytest -s --durations=25 -m fleet tests/site tests/drills
 endef
 
 # $(call run-molecule,ROLES): `molecule test` for each role in turn.

@@ -62,8 +62,14 @@ def test_check_mode_predicts_no_change(fleet):
 
 
 def test_check_action_passes(fleet):
+    """check.yml: every tier's playbook with mach_action=check (the command each runbook
+    gives: vault, minio, postgresql, redis, kafka) in one run; read-only, and the data tier's
+    checks need no password."""
     proc = playbook("-i", "inventories/local", "check.yml")
     assert proc.returncode == 0, report(proc)
+    assert all(r["changed"] == 0 for r in recap(proc.stdout).values()), report(proc)
+    ran = set(re.findall(r"^TASK \[Apply role (\w+)\]", proc.stdout, re.M))
+    assert ran == {"vault", "minio", "postgresql", "redis", "kafka"}, ran
 
 
 @pytest.mark.parametrize("name", HOSTS)
@@ -154,12 +160,6 @@ def test_redis_passwords_live_in_vault_and_services_keep_to_their_keys(fleet):
     assert redis_cli(keys["user_cart"], "DEL cart:site", "cart", master).stdout.strip() == "1"
 
 
-def test_redis_check_action_passes(fleet):
-    proc = playbook("-i", "inventories/local", "playbooks/redis.yml", "-e", "mach_action=check")
-    assert proc.returncode == 0, report(proc)
-    assert all(r["changed"] == 0 for r in recap(proc.stdout).values()), report(proc)
-
-
 def test_kafka_passwords_live_in_vault_and_services_keep_to_their_acls(fleet):
     """The data tier's Kafka: the admin's and each catalogue service's SCRAM passwords were
     generated in Vault KV once; the catalogue's topics exist on three racks with their
@@ -217,21 +217,6 @@ def test_kafka_passwords_live_in_vault_and_services_keep_to_their_acls(fleet):
         assert "GroupAuthorizationException" in stolen.stdout + stolen.stderr
     finally:
         node.run(f"rm -f {order} {inventory} {catalog}")
-
-
-def test_kafka_check_action_passes(fleet):
-    proc = playbook("-i", "inventories/local", "playbooks/kafka.yml", "-e", "mach_action=check")
-    assert proc.returncode == 0, report(proc)
-    assert all(r["changed"] == 0 for r in recap(proc.stdout).values()), report(proc)
-
-
-def test_postgresql_check_action_passes(fleet):
-    """The runbook's check (postgresql-failover): read-only, and it needs no password."""
-    proc = playbook(
-        "-i", "inventories/local", "playbooks/postgresql.yml", "-e", "mach_action=check"
-    )
-    assert proc.returncode == 0, report(proc)
-    assert all(r["changed"] == 0 for r in recap(proc.stdout).values()), report(proc)
 
 
 def test_services_get_short_lived_database_logins_from_vault(fleet):
@@ -317,12 +302,6 @@ def test_vault_backup_ships_a_snapshot_to_minio(fleet):
     stat = root.stat_object("vault-snapshots", newest.object_name)
     assert hashlib.sha256(body).hexdigest() == stat.metadata["x-amz-meta-sha256"]
     assert len(body) > 1000
-
-
-def test_minio_check_action_passes(fleet):
-    proc = playbook("-i", "inventories/local", "playbooks/minio.yml", "-e", "mach_action=check")
-    assert proc.returncode == 0, report(proc)
-    assert all(r["changed"] == 0 for r in recap(proc.stdout).values()), report(proc)
 
 
 def test_no_secret_in_verbose_output(fleet):

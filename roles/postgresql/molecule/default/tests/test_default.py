@@ -1,8 +1,8 @@
 """Role postgresql on three air-gapped nodes (internal network, mol-a is the mirror): etcd with
 mutual TLS, a Patroni cluster with one leader and a synchronous standby, TLS-only scram
-logins, a database per catalogue service that only its members may use, and a drill (the
-last test: it moves the leader): the leader's node is frozen under write load, a standby takes
-over without losing an acknowledged commit, and the old leader rejoins as a replica."""
+logins, a database per catalogue service that only its members may use, pooling and routing.
+The node-loss drill runs on the converged local fleet (tests/drills/test_postgresql.py), with
+Vault-issued logins through the routers: the same role, drilled once."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mach_ops.clusters import frozen_node, new_patroni_leader
 from mach_ops.molecule import node, secret
 
 testinfra_hosts = ["ansible://all"]
@@ -238,81 +237,3 @@ def test_writes_on_the_leader_reach_every_replica(host):
             host, "catalog_app", "catalog", "insert into replicated values (1)", replica
         )
         assert readonly.rc != 0 and "read-only transaction" in readonly.stderr
-
-
-def test_leader_node_lost_under_write_load(host):
-    """Freeze the leader's node (docker pause: no process runs, no packet is answered) while
-    a client commits rows; a synchronous standby takes over within 30 s, every acknowledged
-    row is on it, and the old leader, thawed, rejoins as a replica (pg_rewind if needed)."""
-    if host.backend.get_hostname() != "mol-a":
-        pytest.skip("one drill")
-
-    old = leader(host)
-    client = node(next(m for m in MEMBERS if m != old))
-    create = "create table if not exists drill (id int)"
-    assert psql(client, "catalog_app", "catalog", create, target=old).rc == 0
-    conninfo = (
-        "host=mol-a,mol-b,mol-c port=5432 dbname=catalog user=catalog_app "
-        f"sslmode=verify-full sslrootcert={CA} connect_timeout=2 target_session_attrs=read-write"
-    )
-    # Each insert is bounded (timeout 5): one sent to the leader just as it freezes would
-    # otherwise wait for its answer forever (the kernel keeps the frozen socket open).
-    client.check_output("rm -f /tmp/acked /tmp/refused")
-    client.check_output(
-        f"systemd-run --unit=pg-drill-load --setenv=PGPASSWORD={secret('pg-catalog_app')} "
-        "bash -c 'for i in $(seq 1 600); do "
-        f'timeout 5 psql -X -q "{conninfo}" -c "insert into drill values ($i)" 2>>/tmp/refused '
-        "&& echo $i $(date +%s.%N) >> /tmp/acked; sleep 0.05; done'"
-    )
-    time.sleep(3)
-    started = time.monotonic()
-    try:
-        with frozen_node(old) as frozen_at:
-            new, took = new_patroni_leader(client, old)
-            print(f"\nfailover: {old} frozen, {new} leads after {took:.1f} s")
-            assert new != old and took < 30
-            led_at = time.time()
-            deadline = time.monotonic() + 120
-            while client.service("pg-drill-load").is_running and time.monotonic() < deadline:
-                time.sleep(1)
-    finally:
-        client.run("systemctl stop pg-drill-load")
-    acked = {
-        int(i): float(t)
-        for i, t in (line.split() for line in client.check_output("cat /tmp/acked").splitlines())
-    }
-    before = sum(t < frozen_at for t in acked.values())
-    after = sum(t > led_at for t in acked.values())
-    rows = psql(client, "catalog_app", "catalog", "select id from drill", new).stdout.split()
-    lost = set(acked) - {int(x) for x in rows}
-    print(
-        f"failover: {len(acked)} inserts acknowledged ({before} before the freeze, {after} "
-        f"after the takeover), {len(lost)} lost"
-    )
-    refused = client.run("sort /tmp/refused | uniq -c | sort -rn | head -5").stdout
-    assert before > 0 and after > 0 and not lost, f"the client's last errors:\n{refused}"
-    deadline = time.monotonic() + 120
-    streams = replication(new)
-    while time.monotonic() < deadline and streams.get(old, ("", ""))[0] != "streaming":
-        time.sleep(2)
-        streams = replication(new)
-    assert streams.get(old, ("", ""))[0] == "streaming", streams
-    assert roles(client)[old][0] in ("replica", "sync_standby")
-    assert leader(client) == new  # the thawed old leader did not take the key back
-    rows = psql(client, "catalog_app", "catalog", "select id from drill", new).stdout.split()
-    assert not set(acked) - {int(x) for x in rows}
-    print(f"failover: {old} rejoined, streaming from {new} {time.monotonic() - started:.0f} s in")
-
-
-def test_zz_routers_follow_the_new_primary(host):
-    """After the drill moved the leader, every router sends writes to the new primary."""
-    if host.backend.get_hostname() != "mol-a":
-        pytest.skip("after the drill")
-    primary, write = leader(host), "insert into drill values (-1)"
-    for router in MEMBERS:
-        deadline = time.monotonic() + 30
-        rw = psql(host, "catalog_app", "catalog", write, router, port=5000)
-        while rw.rc != 0 and time.monotonic() < deadline:
-            time.sleep(1)
-            rw = psql(host, "catalog_app", "catalog", write, router, port=5000)
-        assert rw.rc == 0, (router, primary, rw.stderr)
