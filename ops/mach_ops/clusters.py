@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from typing import Any
 
 PATRONI_CA = "/etc/patroni/tls/ca.crt"
-KAFKA_LIBS = "/opt/kafka/current/libs/*"
+# The role's launcher of org.apache.kafka.tools.<Tool> (a JVM set up for short runs).
+KAFKA_TOOL = "/usr/local/sbin/kafka-tool"
 
 
 def kafka_client_config(host: Any, user: str, password: str, path: str = "") -> str:
@@ -32,11 +33,7 @@ def kafka_client_config(host: Any, user: str, password: str, path: str = "") -> 
 
 def kafka_tool(host: Any, cls: str, args: str, timeout: int = 120) -> Any:
     """A Kafka tool (org.apache.kafka.tools.<cls>) from the node's own jar set."""
-    return host.run(
-        f"timeout {timeout} java -Xmx256m "
-        "-Dlog4j2.configurationFile=/etc/kafka/tools-log4j2.properties "
-        f"-cp '{KAFKA_LIBS}' org.apache.kafka.tools.{cls} {args}"
-    )
+    return host.run(f"timeout {timeout} {KAFKA_TOOL} {cls} {args}")
 
 
 def patroni_members(host: Any) -> dict[str, tuple[str, str]]:

@@ -17,7 +17,7 @@ from fleetlib import (
     report,
 )
 
-from mach_ops.clusters import kafka_client_config
+from mach_ops.clusters import KAFKA_TOOL, kafka_client_config
 
 pytestmark = pytest.mark.fleet
 RATE = 400  # records per second
@@ -51,9 +51,7 @@ def start(node, unit, cls, args, out):
     """A Kafka tool as a transient unit on the node, its output to a file there."""
     node.check_output(
         f"systemd-run --collect --unit={unit} --property=StandardOutput=file:{out} "
-        f"--property=StandardError=file:{out}.err /usr/bin/java -Xmx256m "
-        "-Dlog4j2.configurationFile=/etc/kafka/tools-log4j2.properties "
-        f"-cp '/opt/kafka/current/libs/*' org.apache.kafka.tools.{cls} {args}"
+        f"--property=StandardError=file:{out}.err {KAFKA_TOOL} {cls} {args}"
     )
 
 

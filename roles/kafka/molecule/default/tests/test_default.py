@@ -9,7 +9,7 @@ import re
 import pytest
 
 from mach_ops.airgap import controller_debian_mirror
-from mach_ops.clusters import KAFKA_LIBS, kafka_client_config, kafka_tool
+from mach_ops.clusters import kafka_client_config, kafka_tool
 from mach_ops.molecule import secret
 
 testinfra_hosts = ["ansible://all"]
@@ -164,9 +164,11 @@ def test_listeners_require_tls_and_the_quorum_a_client_certificate(host):
     )
     assert "Verify return code: 0 (ok)" in tls.stdout
     # Plaintext Kafka on the TLS port gets no Kafka answer.
-    plain = host.run(
-        f"timeout 10 java -cp '{KAFKA_LIBS}' org.apache.kafka.tools.TopicCommand "
-        f"--bootstrap-server {name}:9092 --list --command-config /dev/null"
+    plain = kafka_tool(
+        host,
+        "TopicCommand",
+        f"--bootstrap-server {name}:9092 --list --command-config /dev/null",
+        timeout=10,
     )
     assert plain.rc != 0
     # The controller listener demands a client certificate of the internal CA.
