@@ -24,7 +24,7 @@ ROLES_WITH_MOLECULE := $(patsubst roles/%/molecule/default/molecule.yml,%,$(wild
 
 .PHONY: help setup venv host-packages dockerd image up down converge preflight test lint \
         unit tools molecule molecule-matrix site bench lock clean distclean artifacts artifacts-list \
-        artifacts-test
+        artifacts-test bundle-test integration-test
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -74,8 +74,13 @@ tools: ## promtool and amtool from Debian's packages (offline validators), under
 unit: venv tools ## pytest: everything that needs no node and no bundle (alert rules via promtool)
 	$(BIN)/pytest -m "not fleet and not artifacts"
 
-artifacts-test: artifacts ## the bundle (pinned, reproducible, installable offline); Vault modules against its bao
-	$(run-artifacts-test)
+artifacts-test: bundle-test integration-test ## bundle-test, then integration-test
+
+bundle-test: artifacts ## the bundle: pinned, reproducible, its homes start, installable offline
+	$(run-bundle-test)
+
+integration-test: artifacts ## the collection's modules against bao, Keycloak, PostgreSQL and MinIO from the bundle
+	$(run-integration-test)
 
 # MATRIX_ROLES' scenarios run in molecule-matrix (Debian 11/12/13 at once), a superset.
 molecule: setup artifacts ## molecule test for every role that has a scenario (mirror needs the bundle)
@@ -88,26 +93,31 @@ site: setup artifacts ## local fleet (its mirror serves the bundle): create, con
 	$(run-site)
 
 # `make test` runs two lanes side by side once setup, lint, unit and the bundle are done: the
-# Molecule scenarios (mol-* nodes, mach-molecule* networks) in this shell, and FLEET_LANE_ROLES'
-# scenarios (their own node names and network), the integration tests and the site test
-# (mach-* fleet, mach-fleet network; host processes on free ports) in the background, each of
-# its lines prefixed "fleet| ". They share no container, network, port
+# Molecule scenarios (mol-* nodes, mach-molecule* networks) then the bundle's tests in this
+# shell, and FLEET_LANE_ROLES' scenarios (their own node names and network), the integration
+# tests and the site test (mach-* fleet, mach-fleet network; host processes on free ports) in
+# the background, each of its lines prefixed "fleet| ". The suite is CPU-bound on 2 cores, so
+# the lanes are balanced by their measured lengths (README, Test budget). They share no container, network, port
 # or file, and most of a scenario's time is spent waiting on its nodes, not on the 2 cores
 # (docs/adr/0012). The lanes' prerequisites are run once, before, so no Debian package, image
 # or bundle step runs twice at once. A failed lane fails `make test` after both have finished.
 test: setup lint unit artifacts ## the whole suite, as CI runs it (two lanes side by side)
 	@t0=$$(date +%s); \
-	( set -o pipefail; ( ( $(call run-molecule,$(FLEET_LANE_ROLES)) ) && ( $(run-artifacts-test) ) \
+	( set -o pipefail; ( ( $(call run-molecule,$(FLEET_LANE_ROLES)) ) && ( $(run-integration-test) ) \
 	  && ( $(run-site) ) ) 2>&1 | sed -u 's/^/fleet| /' ) & fleet=$$!; \
 	molecule=0; ( ( $(call run-molecule,$(filter-out $(MATRIX_ROLES) $(FLEET_LANE_ROLES),$(ROLES_WITH_MOLECULE))) ) \
-	  && ( $(run-molecule-matrix) ) ) || molecule=$$?; \
+	  && ( $(run-molecule-matrix) ) && ( $(run-bundle-test) ) ) || molecule=$$?; \
 	echo "=== lane molecule: rc=$$molecule after $$(( $$(date +%s) - t0 )) s; waiting for lane fleet"; \
 	fleet_rc=0; wait $$fleet || fleet_rc=$$?; \
 	echo "=== lane fleet: rc=$$fleet_rc after $$(( $$(date +%s) - t0 )) s"; \
 	test $$molecule -eq 0 -a $$fleet_rc -eq 0
 
-define run-artifacts-test
-$(BIN)/pytest --durations=10 -m artifacts tests/artifacts tests/integration
+define run-bundle-test
+$(BIN)/pytest --durations=5 -m artifacts tests/artifacts
+endef
+
+define run-integration-test
+$(BIN)/pytest --durations=10 -m artifacts tests/integration
 endef
 
 define run-site

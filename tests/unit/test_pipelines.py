@@ -57,14 +57,14 @@ def test_ci_run_calls_the_readme_test_command():
     assert "make test" in (ROOT / ".ci/run").read_text()
     assert "make test" in (ROOT / "README.md").read_text()
     # make test covers what the pipelines run piecewise: lint and unit as prerequisites, the
-    # Molecule scenarios, the matrix, the integration and site tests in its two lanes, by the
+    # Molecule scenarios, the matrix, the bundle, integration and site tests in its two lanes, by the
     # same canned recipes as the targets of those names
     makefile = (ROOT / "Makefile").read_text()
     test_deps = re.search(r"^test: (.*?)##", makefile, re.M)[1].split()
     assert {"lint", "unit", "artifacts"} <= set(test_deps)
     recipe = re.search(r"^test: .*\n((?:\t.*\n)+)", makefile, re.M)[1]
     lanes = set(re.findall(r"\$\((?:call )?run-([a-z-]+)[),]", recipe))
-    assert lanes == {"molecule", "molecule-matrix", "artifacts-test", "site"}
+    assert lanes == {"molecule", "molecule-matrix", "bundle-test", "integration-test", "site"}
     for target in lanes:
         assert re.search(rf"^{target}: .*\n\t\$\((call )?run-{target}[),]", makefile, re.M), target
     # every scenario runs in one lane or the other: the fleet lane's roles are left out of
