@@ -57,8 +57,8 @@ def test_ci_run_calls_the_readme_test_command():
     assert "make test" in (ROOT / ".ci/run").read_text()
     assert "make test" in (ROOT / "README.md").read_text()
     # make test covers what the pipelines run piecewise: lint and unit as prerequisites, the
-    # Molecule scenarios, the matrix, the bundle, integration and site tests in its two lanes, by the
-    # same canned recipes as the targets of those names
+    # Molecule scenarios, the matrix, the bundle, integration and site tests in its two lanes,
+    # by the same canned recipes as the targets of those names
     makefile = (ROOT / "Makefile").read_text()
     test_deps = re.search(r"^test: (.*?)##", makefile, re.M)[1].split()
     assert {"lint", "unit", "artifacts"} <= set(test_deps)
