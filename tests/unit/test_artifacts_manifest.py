@@ -63,6 +63,9 @@ def test_roles_pin_the_manifests_version_and_checksum():
         kafka["kafka_archive_sha256"]
         == artifacts["kafka"].files[f"kafka-{kafka['kafka_version']}-jars.tar.gz"]
     )
+    jar = f"jmx_prometheus_javaagent-{kafka['kafka_jmx_exporter_version']}.jar"
+    assert kafka["kafka_jmx_exporter_version"] == artifacts["jmx-exporter"].version
+    assert kafka["kafka_jmx_exporter_sha256"] == artifacts["jmx-exporter"].files[jar]
     vault = _defaults("vault")
     assert vault["vault_version"] == artifacts["openbao"].version
     assert vault["vault_binary_sha256"] == artifacts["openbao"].files["bao"]

@@ -5,6 +5,7 @@ and everything was installed from the mirror."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,9 @@ from mach_ops.molecule import secret
 testinfra_hosts = ["ansible://all"]
 
 TOPIC = "order.events"
+# Every broker metric the role's alerts use must be served under that name by the brokers.
+ALERTS = Path(__file__).resolve().parents[3] / "files" / "prometheus" / "alerts.yml"
+ALERT_METRICS = set(re.findall(r"\bkafka_\w+", ALERTS.read_text()))
 
 
 def client_config(host, user: str, password: str | None = None) -> str:
@@ -59,6 +63,40 @@ def test_jar_set_was_fetched_from_the_mirror(host, name):
     address = host.check_output(f"getent hosts {name}").split()[0]
     fetched = [line for line in log.splitlines() if line.startswith(address + " ")]
     assert any("GET /files/kafka/4.4.0/kafka-4.4.0-jars.tar.gz" in line for line in fetched)
+    assert any("GET /files/jmx-exporter/1.0.1/" in line for line in fetched)
+
+
+def served_metrics(host, node: str) -> dict[str, float]:
+    """A broker's JMX exporter output, from this node over the network (through the firewall
+    opening for kafka_metrics_allowed_cidrs): unlabelled sample name -> summed value."""
+    body = host.check_output(f"curl -sSf -m 20 http://{node}:9404/metrics")
+    samples: dict[str, float] = {}
+    for line in body.splitlines():
+        if line and not line.startswith("#"):
+            name = re.split(r"[{ ]", line, maxsplit=1)[0]
+            samples[name] = samples.get(name, 0.0) + float(line.rsplit(" ", 1)[1])
+    return samples
+
+
+def test_brokers_serve_the_metrics_the_alerts_use(host):
+    """Each broker serves every kafka_* name of roles/kafka/files/prometheus/alerts.yml and the
+    JVM's own metrics; read together, the values describe a healthy cluster: one active
+    controller, nothing offline or under-replicated."""
+    if host.backend.get_hostname() != "mol-a":
+        pytest.skip("read from mol-a for the three brokers at once")
+    assert len(ALERT_METRICS) >= 5, ALERT_METRICS
+    nodes = {node: served_metrics(host, node) for node in ("mol-a", "mol-b", "mol-c")}
+    for node, samples in nodes.items():
+        assert not ALERT_METRICS - samples.keys(), (node, sorted(ALERT_METRICS - samples.keys()))
+        assert "jvm_memory_used_bytes" in samples, node
+        assert samples["kafka_server_replicamanager_underreplicatedpartitions"] == 0, node
+        assert samples["kafka_server_replicamanager_underminisrpartitioncount"] == 0, node
+        assert samples["kafka_log_logmanager_offlinelogdirectorycount"] == 0, node
+        assert samples["kafka_server_replicamanager_partitioncount"] > 0, node
+    controller = "kafka_controller_kafkacontroller_activecontrollercount"
+    active = [node for node, samples in nodes.items() if samples[controller]]
+    assert len(active) == 1, active
+    assert nodes[active[0]]["kafka_controller_kafkacontroller_offlinepartitionscount"] == 0
 
 
 def test_broker_settings(host):
