@@ -98,8 +98,12 @@ def test_nodes_take_time_from_the_zone_a_node(fleet, name):
 
 
 def test_scrape_across_nodes_through_the_firewall(fleet):
+    """node_exporter on every node and the Kafka brokers' JMX exporter answer a scrape from
+    another node of the trusted network."""
     b1 = testinfra.get_host("docker://mach-b1")
     assert b1.run("curl -fsS -m 5 -o /dev/null http://mach-a1:9100/metrics").rc == 0
+    broker = b1.check_output("curl -fsS -m 20 http://mach-a1:9404/metrics")
+    assert re.search(r"^kafka_server_replicamanager_underreplicatedpartitions 0\.0$", broker, re.M)
 
 
 def test_vault_serves_from_every_zone(fleet):

@@ -4,21 +4,31 @@ and everything was installed from the mirror."""
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
 from pathlib import Path
 
 import pytest
+import yaml
 
 from mach_ops.airgap import controller_debian_mirror
 from mach_ops.clusters import kafka_client_config, kafka_tool
-from mach_ops.molecule import secret
+from mach_ops.molecule import ephemeral, playbook, secret
+from mach_ops.runs import recap
 
 testinfra_hosts = ["ansible://all"]
 
 TOPIC = "order.events"
+SCENARIO = Path(__file__).resolve().parent.parent
 # Every broker metric the role's alerts use must be served under that name by the brokers.
 ALERTS = Path(__file__).resolve().parents[3] / "files" / "prometheus" / "alerts.yml"
-ALERT_METRICS = set(re.findall(r"\bkafka_\w+", ALERTS.read_text()))
+ALERT_METRICS = {
+    name
+    for group in yaml.safe_load(ALERTS.read_text())["groups"]
+    for rule in group["rules"]
+    for name in re.findall(r"\bkafka_\w+", rule["expr"])
+}
 
 
 def client_config(host, user: str, password: str | None = None) -> str:
@@ -46,7 +56,7 @@ def test_node_cannot_reach_outside(host):
     mirror = controller_debian_mirror()
     if mirror is None:
         pytest.skip("no http(s) apt source configured on the controller")
-    outside = host.run(f"curl -sS -m 8 -o /dev/null {mirror}")
+    outside = host.run(f"curl -sS -m 4 -o /dev/null {mirror}")
     assert outside.rc != 0, "the node reached the Debian mirror"
     sources = host.check_output("cat /etc/apt/sources.list.d/*.sources")
     assert re.findall(r"^URIs: (\S+)", sources, re.M) in (
@@ -214,3 +224,51 @@ def test_listeners_require_tls_and_the_quorum_a_client_certificate(host):
         "listener.name.controller.ssl.client.auth=required"
         in host.file("/etc/kafka/server.properties").content_string
     )
+
+
+def lists_topics(host, user: str, password: str) -> bool:
+    path = client_config(host, user, password=password)
+    try:
+        out = kafka_tool(
+            host, "TopicCommand", f"--bootstrap-server mol-b:9092 --command-config {path} --list"
+        )
+        assert out.rc == 0 or "Authentication failed" in out.stdout + out.stderr, out.stderr
+        return out.rc == 0
+    finally:
+        host.run(f"rm -f {path}")
+
+
+def admin_step(users: list[dict[str, str]]):
+    """The role's admin step (molecule/default/admin.yml) with these users; the passwords go in
+    an extra-vars file readable by root only, removed afterwards."""
+    extra = ephemeral() / "kafka-users.json"
+    extra.touch(mode=0o600)
+    extra.write_text(json.dumps({"kafka_users": users}))
+    try:
+        return playbook(SCENARIO / "admin.yml", "-e", f"@{extra}")
+    finally:
+        extra.unlink()
+
+
+def test_a_rotated_password_takes_effect_in_one_run(host):
+    """The role's admin step with one user's password changed sets it, once, and records its
+    fingerprint; the new password logs in and the old one is refused. Then the old password
+    is set back the same way (the other tests use it)."""
+    if host.backend.get_hostname() != "mol-a":
+        pytest.skip("once")
+    orders = {"name": "orders", "password": secret("kafka-orders")}
+    old = secret("kafka-search")
+    new = f"rotated-{uuid.uuid4().hex}"
+    try:
+        run = admin_step([orders, {"name": "search", "password": new}])
+        assert run.returncode == 0, run.stdout[-3000:]
+        changed = {h: r["changed"] for h, r in recap(run.stdout).items()}
+        # the password set and its fingerprint recorded, both on the first member
+        assert changed == {"mol-a": 2, "mol-b": 0, "mol-c": 0}, run.stdout[-3000:]
+        assert new not in run.stdout + run.stderr
+        assert lists_topics(host, "search", new)
+        assert not lists_topics(host, "search", old)
+    finally:
+        back = admin_step([orders, {"name": "search", "password": old}])
+        assert back.returncode == 0, back.stdout[-3000:]
+    assert lists_topics(host, "search", old)
