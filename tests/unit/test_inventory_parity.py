@@ -23,6 +23,10 @@ def test_same_group_vars_tree_everywhere():
     trees = {env: group_vars_files(env) for env in ENVS}
     assert len({tuple(t) for t in trees.values()}) == 1, trees
     assert "99-env.yml" in trees["prod"]
+    shared = {p.name for p in SHARED.iterdir()}
+    assert shared <= set(trees["prod"]), (
+        f"not linked into the inventories: {shared - set(trees['prod'])}"
+    )
 
 
 @pytest.mark.parametrize("env", ENVS)
