@@ -42,3 +42,12 @@ def fleet():
     from fleetlib import converged_fleet
 
     yield from converged_fleet()
+
+
+@pytest.fixture(scope="session")
+def promtool() -> str:
+    """Prometheus 2.42's promtool, unpacked from Debian's package by `make tools`."""
+    state = Path(os.environ.get("MACH_STATE_DIR", "/var/lib/mach-platform"))
+    path = Path(os.environ.get("MACH_TOOLS_DIR", state / "tools")) / "bin" / "promtool"
+    assert path.exists(), f"{path} is missing: run `make tools`"
+    return str(path)

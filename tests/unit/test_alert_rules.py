@@ -4,10 +4,8 @@ services' SLO rules generated from services/catalog.yml pass `promtool check rul
 every alert carries a severity and a runbook_url to an existing runbook with Meaning, Impact,
 Diagnosis and Mitigation."""
 
-import os
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
@@ -18,14 +16,6 @@ from conftest import ROOT
 CATALOG = yaml.safe_load((ROOT / "services" / "catalog.yml").read_text())
 ROLE_RULES = sorted(ROOT.glob("roles/*/files/prometheus/alerts.yml"))
 SECTIONS = ("Meaning", "Impact", "Diagnosis", "Mitigation")
-
-
-@pytest.fixture(scope="module")
-def promtool():
-    state = Path(os.environ.get("MACH_STATE_DIR", "/var/lib/mach-platform"))
-    tool = Path(os.environ.get("MACH_TOOLS_DIR", state / "tools")) / "bin" / "promtool"
-    assert tool.exists(), f"{tool} is missing: run `make tools`"
-    return str(tool)
 
 
 def promtool_run(promtool, *args, cwd=None):
