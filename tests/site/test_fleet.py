@@ -5,6 +5,7 @@ host whose required port is taken. The disruptive drills run after these (tests/
 
 import hashlib
 import io
+import json
 import re
 import shlex
 import time
@@ -63,13 +64,13 @@ def test_check_mode_predicts_no_change(fleet):
 
 def test_check_action_passes(fleet):
     """check.yml: every tier's playbook with mach_action=check (the command each runbook
-    gives: vault, minio, postgresql, redis, kafka) in one run; read-only, and the data tier's
-    checks need no password."""
+    gives: vault, minio, postgresql, redis, kafka, prometheus) in one run; read-only, and the
+    data tier's checks need no password."""
     proc = playbook("-i", "inventories/local", "check.yml")
     assert proc.returncode == 0, report(proc)
     assert all(r["changed"] == 0 for r in recap(proc.stdout).values()), report(proc)
     ran = set(re.findall(r"^TASK \[Apply role (\w+)\]", proc.stdout, re.M))
-    assert ran == {"vault", "minio", "postgresql", "redis", "kafka"}, ran
+    assert ran == {"vault", "minio", "postgresql", "redis", "kafka", "prometheus"}, ran
 
 
 @pytest.mark.parametrize("name", HOSTS)
@@ -104,6 +105,41 @@ def test_scrape_across_nodes_through_the_firewall(fleet):
     assert b1.run("curl -fsS -m 5 -o /dev/null http://mach-a1:9100/metrics").rc == 0
     broker = b1.check_output("curl -fsS -m 20 http://mach-a1:9404/metrics")
     assert re.search(r"^kafka_server_replicamanager_underreplicatedpartitions 0\.0$", broker, re.M)
+
+
+def test_prometheus_pair_scrapes_the_fleet_and_loads_the_components_alerts(fleet):
+    """Both replicas (observability: mach-b1, mach-c1) scrape every node exporter, each other
+    and every Kafka broker's JMX exporter, up, over the fleet's firewalls; they load common's,
+    their own and Kafka's alerts, every rule healthy, and Kafka reports one active controller."""
+    expected = (
+        {("node", h) for h in HOSTS}
+        | {("kafka", h) for h in HOSTS}
+        | {("prometheus", h) for h in ("mach-b1", "mach-c1")}
+    )
+    for replica in ("mach-b1", "mach-c1"):
+        node = testinfra.get_host(f"docker://{replica}")
+
+        def get(path, node=node, replica=replica):
+            out = node.check_output(
+                f"curl -fsS -m 10 --cacert /etc/prometheus/tls/ca.crt "
+                f"'https://{replica}:9090/api/v1/{path}'"
+            )
+            return json.loads(out)["data"]
+
+        deadline = time.monotonic() + 90
+        while True:
+            targets = get("targets?state=active")["activeTargets"]
+            seen = {(t["labels"]["job"], t["labels"]["node"]): t["health"] for t in targets}
+            if set(seen) == expected and set(seen.values()) == {"up"}:
+                break
+            assert time.monotonic() < deadline, (replica, seen)
+            time.sleep(3)
+        groups = get("rules")["groups"]
+        assert {g["name"] for g in groups} == {"node", "prometheus", "kafka"}, replica
+        rules = [r for g in groups for r in g["rules"]]
+        assert all(r["health"] == "ok" for r in rules), [r for r in rules if r["health"] != "ok"]
+        controllers = get("query?query=sum(kafka_controller_kafkacontroller_activecontrollercount)")
+        assert controllers["result"][0]["value"][1] == "1", (replica, controllers)
 
 
 def test_vault_serves_from_every_zone(fleet):
