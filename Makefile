@@ -24,7 +24,7 @@ ROLES_WITH_MOLECULE := $(patsubst roles/%/molecule/default/molecule.yml,%,$(wild
 
 .PHONY: help setup venv host-packages dockerd image up down converge preflight test lint \
         unit tools molecule molecule-matrix site bench lock clean distclean artifacts artifacts-list \
-        artifacts-test bundle-test integration-test
+        artifacts-test bundle-test integration-test base-snapshot
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -83,8 +83,12 @@ integration-test: artifacts ## the collection's modules against bao, Keycloak, P
 	$(run-integration-test)
 
 # MATRIX_ROLES' scenarios run in molecule-matrix (Debian 11/12/13 at once), a superset.
-molecule: setup artifacts ## molecule test for every role that has a scenario (mirror needs the bundle)
+molecule: setup artifacts base-snapshot ## molecule test for every role that has a scenario (mirror needs the bundle)
 	$(call run-molecule,$(filter-out $(MATRIX_ROLES),$(ROLES_WITH_MOLECULE)))
+
+# The air-gapped role scenarios (their .env.yml names the images) start from this snapshot.
+base-snapshot: setup artifacts ## playbooks/base.yml converged once on air-gapped nodes and committed (rebuilt on change)
+	molecule/substrate/base-snapshot.sh
 
 molecule-matrix: setup ## MATRIX_ROLES' scenario on Debian 11, 12 and 13 nodes at once
 	$(run-molecule-matrix)
@@ -93,20 +97,20 @@ site: setup artifacts ## local fleet (its mirror serves the bundle): create, con
 	$(run-site)
 
 # `make test` runs two lanes side by side once setup, lint, unit and the bundle are done: the
-# Molecule scenarios (mol-* nodes, mach-molecule* networks) then the bundle's tests in this
-# shell, and FLEET_LANE_ROLES' scenarios (their own node names and network), the integration
-# tests and the site test (mach-* fleet, mach-fleet network; host processes on free ports) in
-# the background, each of its lines prefixed "fleet| ". The suite is CPU-bound on 2 cores, so
-# the lanes are balanced by their measured lengths (README, Test budget). They share no container, network, port
-# or file, and most of a scenario's time is spent waiting on its nodes, not on the 2 cores
+# base snapshot, the Molecule scenarios (mol-* nodes, mach-molecule* networks), the matrix,
+# the integration tests (host processes on free ports) and the bundle's tests in this shell,
+# and FLEET_LANE_ROLES' scenarios (their own node names and network) and the site test
+# (mach-* fleet, mach-fleet network) in the background, each of its lines prefixed "fleet| ".
+# The suite is CPU-bound on 2 cores, so the lanes are balanced by their measured lengths
+# (README, Test budget). They share no container, network, port or file, and most of a scenario's time is spent waiting on its nodes, not on the 2 cores
 # (docs/adr/0012). The lanes' prerequisites are run once, before, so no Debian package, image
 # or bundle step runs twice at once. A failed lane fails `make test` after both have finished.
 test: setup lint unit artifacts ## the whole suite, as CI runs it (two lanes side by side)
 	@t0=$$(date +%s); \
-	( set -o pipefail; ( ( $(call run-molecule,$(FLEET_LANE_ROLES)) ) && ( $(run-integration-test) ) \
+	( set -o pipefail; ( ( $(call run-molecule,$(FLEET_LANE_ROLES)) ) \
 	  && ( $(run-site) ) ) 2>&1 | sed -u 's/^/fleet| /' ) & fleet=$$!; \
-	molecule=0; ( ( $(call run-molecule,$(filter-out $(MATRIX_ROLES) $(FLEET_LANE_ROLES),$(ROLES_WITH_MOLECULE))) ) \
-	  && ( $(run-molecule-matrix) ) && ( $(run-bundle-test) ) ) || molecule=$$?; \
+	molecule=0; ( molecule/substrate/base-snapshot.sh && ( $(call run-molecule,$(filter-out $(MATRIX_ROLES) $(FLEET_LANE_ROLES),$(ROLES_WITH_MOLECULE))) ) \
+	  && ( $(run-molecule-matrix) ) && ( $(run-integration-test) ) && ( $(run-bundle-test) ) ) || molecule=$$?; \
 	echo "=== lane molecule: rc=$$molecule after $$(( $$(date +%s) - t0 )) s; waiting for lane fleet"; \
 	fleet_rc=0; wait $$fleet || fleet_rc=$$?; \
 	echo "=== lane fleet: rc=$$fleet_rc after $$(( $$(date +%s) - t0 )) s"; \
