@@ -102,8 +102,8 @@ site: setup artifacts ## local fleet (its mirror serves the bundle): create, con
 # and FLEET_LANE_ROLES' scenarios (their own node names and network) and the site test
 # (mach-* fleet, mach-fleet network) in the background, each of its lines prefixed "fleet| ".
 # The suite is CPU-bound on 2 cores, so the lanes are balanced by their measured lengths
-# (README, Test budget). They share no container, network, port or file, and most of a scenario's time is spent waiting on its nodes, not on the 2 cores
-# (docs/adr/0012). The lanes' prerequisites are run once, before, so no Debian package, image
+# (README, Test budget). They share no container, network, port or file (docs/adr/0012).
+# The lanes' prerequisites are run once, before, so no Debian package, image
 # or bundle step runs twice at once. A failed lane fails `make test` after both have finished.
 test: setup lint unit artifacts ## the whole suite, as CI runs it (two lanes side by side)
 	@t0=$$(date +%s); \
