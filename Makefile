@@ -20,6 +20,8 @@ MATRIX_ROLES ?= common
 # Roles whose scenario has its own node names and network (MACH_MOLECULE_NODE_PREFIX in its
 # .env.yml) and so runs in `make test`'s fleet lane, beside the Molecule lane.
 FLEET_LANE_ROLES ?= opensearch
+# The role whose scenario `make base-snapshot` runs (its nodes become the air-gapped base snapshot).
+SNAPSHOT_ROLE := mirror
 ROLES_WITH_MOLECULE := $(patsubst roles/%/molecule/default/molecule.yml,%,$(wildcard roles/*/molecule/default/molecule.yml))
 
 .PHONY: help setup venv host-packages dockerd image up down converge preflight test lint \
@@ -83,11 +85,11 @@ integration-test: artifacts ## the collection's modules against bao, Keycloak, P
 	$(run-integration-test)
 
 # MATRIX_ROLES' scenarios run in molecule-matrix (Debian 11/12/13 at once), a superset.
-molecule: setup artifacts base-snapshot ## molecule test for every role that has a scenario (mirror needs the bundle)
-	$(call run-molecule,$(filter-out $(MATRIX_ROLES),$(ROLES_WITH_MOLECULE)))
+molecule: setup artifacts base-snapshot ## molecule test for every role that has a scenario (mirror's by base-snapshot)
+	$(call run-molecule,$(filter-out $(MATRIX_ROLES) $(SNAPSHOT_ROLE),$(ROLES_WITH_MOLECULE)))
 
 # The air-gapped role scenarios (their .env.yml names the images) start from this snapshot.
-base-snapshot: setup artifacts ## playbooks/base.yml converged once on air-gapped nodes and committed (rebuilt on change)
+base-snapshot: setup artifacts ## the mirror's scenario (base.yml, air-gapped); its nodes committed as the role scenarios' base
 	molecule/substrate/base-snapshot.sh
 
 molecule-matrix: setup ## MATRIX_ROLES' scenario on Debian 11, 12 and 13 nodes at once
@@ -97,7 +99,7 @@ site: setup artifacts ## local fleet (its mirror serves the bundle): create, con
 	$(run-site)
 
 # `make test` runs two lanes side by side once setup, lint, unit and the bundle are done: the
-# base snapshot, the Molecule scenarios (mol-* nodes, mach-molecule* networks), the matrix,
+# mirror's scenario with the base snapshot, the other Molecule scenarios (mol-* nodes, mach-molecule* networks), the matrix,
 # the integration tests (host processes on free ports) and the bundle's tests in this shell,
 # and FLEET_LANE_ROLES' scenarios (their own node names and network) and the site test
 # (mach-* fleet, mach-fleet network) in the background, each of its lines prefixed "fleet| ".
@@ -109,7 +111,7 @@ test: setup lint unit artifacts ## the whole suite, as CI runs it (two lanes sid
 	@t0=$$(date +%s); \
 	( set -o pipefail; ( ( $(call run-molecule,$(FLEET_LANE_ROLES)) ) \
 	  && ( $(run-site) ) ) 2>&1 | sed -u 's/^/fleet| /' ) & fleet=$$!; \
-	molecule=0; ( molecule/substrate/base-snapshot.sh && ( $(call run-molecule,$(filter-out $(MATRIX_ROLES) $(FLEET_LANE_ROLES),$(ROLES_WITH_MOLECULE))) ) \
+	molecule=0; ( molecule/substrate/base-snapshot.sh && ( $(call run-molecule,$(filter-out $(MATRIX_ROLES) $(FLEET_LANE_ROLES) $(SNAPSHOT_ROLE),$(ROLES_WITH_MOLECULE))) ) \
 	  && ( $(run-molecule-matrix) ) && ( $(run-integration-test) ) && ( $(run-bundle-test) ) ) || molecule=$$?; \
 	echo "=== lane molecule: rc=$$molecule after $$(( $$(date +%s) - t0 )) s; waiting for lane fleet"; \
 	fleet_rc=0; wait $$fleet || fleet_rc=$$?; \

@@ -1,5 +1,6 @@
-"""Verify role mirror: mol-a serves the bundle; the other nodes fetch files by their pinned
-sha256 and resolve packages from its signed apt repository only."""
+"""Verify role mirror (playbooks/base.yml on an air-gapped network): mol-a serves the bundle;
+the other nodes fetch files by their pinned sha256 and resolve packages from its signed apt
+repository only."""
 
 import os
 from pathlib import Path
