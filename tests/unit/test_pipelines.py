@@ -68,6 +68,13 @@ def test_ci_run_calls_the_readme_test_command():
     for target in lanes:
         assert re.search(rf"^{target}: .*\n\t\$\((call )?run-{target}[),]", makefile, re.M), target
     # every scenario runs in one lane or the other: the fleet lane's roles are left out of
-    # the Molecule lane's list and nothing else is
+    # the Molecule lane's list, and so is the snapshot's role, whose scenario the snapshot
+    # script runs first in the Molecule lane; nothing else is left out
     assert "$(call run-molecule,$(FLEET_LANE_ROLES))" in recipe
-    assert "filter-out $(MATRIX_ROLES) $(FLEET_LANE_ROLES),$(ROLES_WITH_MOLECULE)" in recipe
+    molecule_lane = re.search(r"molecule=0; \( (.*)", recipe)[1]
+    assert molecule_lane.startswith("molecule/substrate/base-snapshot.sh && ")
+    assert re.search(r"^SNAPSHOT_ROLE := mirror$", makefile, re.M)
+    assert (
+        "filter-out $(MATRIX_ROLES) $(FLEET_LANE_ROLES) $(SNAPSHOT_ROLE),$(ROLES_WITH_MOLECULE)"
+        in recipe
+    )
