@@ -99,13 +99,13 @@ site: setup artifacts ## local fleet (its mirror serves the bundle): create, con
 	$(run-site)
 
 # `make test` runs two lanes side by side once setup, lint, unit and the bundle are done: the
-# mirror's scenario with the base snapshot, the other Molecule scenarios (mol-* nodes, mach-molecule* networks), the matrix,
-# the integration tests (host processes on free ports) and the bundle's tests in this shell,
-# and FLEET_LANE_ROLES' scenarios (their own node names and network) and the site test
-# (mach-* fleet, mach-fleet network) in the background, each of its lines prefixed "fleet| ".
-# The suite is CPU-bound on 2 cores, so the lanes are balanced by their measured lengths
-# (README, Test budget). They share no container, network, port or file (docs/adr/0012).
-# The lanes' prerequisites are run once, before, so no Debian package, image
+# mirror's scenario with the base snapshot, the other Molecule scenarios (mol-* nodes,
+# mach-molecule* networks), the matrix, the integration tests (host processes on free ports)
+# and the bundle's tests in this shell, and FLEET_LANE_ROLES' scenarios (their own node names
+# and network) and the site test (mach-* fleet, mach-fleet network) in the background, each of
+# its lines prefixed "fleet| ". The suite is CPU-bound on 2 cores, so the lanes are balanced by
+# their measured lengths (README, Test budget). They share no container, network, port or file
+# (docs/adr/0012). The lanes' prerequisites are run once, before, so no Debian package, image
 # or bundle step runs twice at once. A failed lane fails `make test` after both have finished.
 test: setup lint unit artifacts ## the whole suite, as CI runs it (two lanes side by side)
 	@t0=$$(date +%s); \

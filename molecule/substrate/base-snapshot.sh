@@ -11,6 +11,8 @@
 #
 # usage: base-snapshot.sh [--id]   (--id: print the current identity only)
 set -euo pipefail
+# A failing command inside $(...) fails the script too (no identity from half its inputs).
+shopt -s inherit_errexit
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 artifacts=${MACH_ARTIFACTS_DIR:-${MACH_STATE_DIR:-/var/lib/mach-platform}/artifacts}
