@@ -9,6 +9,8 @@ BIN         := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export MACH_RUN_DIR   ?= /run/mach-platform
 export MACH_STATE_DIR ?= /var/lib/mach-platform
+# `make test` keeps each lane's whole log here (overwritten by the next run).
+TEST_LOG_DIR ?= $(MACH_STATE_DIR)/test-logs
 export DOCKER_HOST    ?= unix://$(MACH_RUN_DIR)/docker.sock
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 export ANSIBLE_FORCE_COLOR ?= 0
@@ -106,16 +108,19 @@ site: setup artifacts ## local fleet (its mirror serves the bundle): create, con
 # its lines prefixed "fleet| ". The suite is CPU-bound on 2 cores, so the lanes are balanced by
 # their measured lengths (README, Test budget). They share no container, network, port or file
 # (docs/adr/0012). The lanes' prerequisites are run once, before, so no Debian package, image
-# or bundle step runs twice at once. A failed lane fails `make test` after both have finished.
+# or bundle step runs twice at once. A failed lane fails `make test` after both have finished,
+# and its failure lines and last lines end the output (molecule/substrate/lane-report.sh); both
+# lanes' logs are kept in TEST_LOG_DIR.
 test: setup lint unit artifacts ## the whole suite, as CI runs it (two lanes side by side)
-	@t0=$$(date +%s); \
+	@t0=$$(date +%s); logs=$(TEST_LOG_DIR); mkdir -p $$logs; \
 	( set -o pipefail; ( ( $(call run-molecule,$(FLEET_LANE_ROLES)) ) \
-	  && ( $(run-site) ) ) 2>&1 | sed -u 's/^/fleet| /' ) & fleet=$$!; \
-	molecule=0; ( molecule/substrate/base-snapshot.sh && ( $(call run-molecule,$(filter-out $(MATRIX_ROLES) $(FLEET_LANE_ROLES) $(SNAPSHOT_ROLE),$(ROLES_WITH_MOLECULE))) ) \
-	  && ( $(run-molecule-matrix) ) && ( $(run-integration-test) ) && ( $(run-bundle-test) ) ) || molecule=$$?; \
+	  && ( $(run-site) ) ) 2>&1 | sed -u 's/^/fleet| /' | tee $$logs/fleet.log ) & fleet=$$!; \
+	molecule=0; ( set -o pipefail; ( molecule/substrate/base-snapshot.sh && ( $(call run-molecule,$(filter-out $(MATRIX_ROLES) $(FLEET_LANE_ROLES) $(SNAPSHOT_ROLE),$(ROLES_WITH_MOLECULE))) ) \
+	  && ( $(run-molecule-matrix) ) && ( $(run-integration-test) ) && ( $(run-bundle-test) ) ) 2>&1 | tee $$logs/molecule.log ) || molecule=$$?; \
 	echo "=== lane molecule: rc=$$molecule after $$(( $$(date +%s) - t0 )) s; waiting for lane fleet"; \
 	fleet_rc=0; wait $$fleet || fleet_rc=$$?; \
 	echo "=== lane fleet: rc=$$fleet_rc after $$(( $$(date +%s) - t0 )) s"; \
+	molecule/substrate/lane-report.sh $$logs molecule $$molecule fleet $$fleet_rc; \
 	test $$molecule -eq 0 -a $$fleet_rc -eq 0
 
 define run-bundle-test

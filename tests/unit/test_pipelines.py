@@ -71,8 +71,11 @@ def test_ci_run_calls_the_readme_test_command():
     # the Molecule lane's list, and so is the snapshot's role, whose scenario the snapshot
     # script runs first in the Molecule lane; nothing else is left out
     assert "$(call run-molecule,$(FLEET_LANE_ROLES))" in recipe
-    molecule_lane = re.search(r"molecule=0; \( (.*)", recipe)[1]
+    molecule_lane = re.search(r"molecule=0; \( set -o pipefail; \( (.*)", recipe)[1]
     assert molecule_lane.startswith("molecule/substrate/base-snapshot.sh && ")
+    # both lanes are logged whole, and a failed lane's report ends the output
+    assert recipe.count("| tee $$logs/") == 2
+    assert "lane-report.sh $$logs molecule $$molecule fleet $$fleet_rc;" in recipe
     assert re.search(r"^SNAPSHOT_ROLE := mirror$", makefile, re.M)
     assert (
         "filter-out $(MATRIX_ROLES) $(FLEET_LANE_ROLES) $(SNAPSHOT_ROLE),$(ROLES_WITH_MOLECULE)"
