@@ -27,7 +27,10 @@ HOSTS = ["mach-a1", "mach-b1", "mach-c1"]
 
 
 def playbook(*args):
-    proc = run([tool("ansible-playbook"), *args], timeout=1800)
+    # Only a hang should hit this: the first converge took up to 2488 s under both lanes' load
+    # before Mitogen (docs/adr/0018); 1800 s is the likeliest cause of two landing CIs' failed
+    # fleet lanes (their logs kept only the other lane's tail).
+    proc = run([tool("ansible-playbook"), *args], timeout=3600)
     return proc
 
 
