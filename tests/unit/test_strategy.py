@@ -1,6 +1,7 @@
 """mach.platform.mitogen_linear (ansible.cfg's strategy, docs/adr/0018): a node keeps one
-interpreter for the whole run, and plays on the controller only run the plain linear strategy,
-where Molecule's async create and destroy tasks finish."""
+interpreter for the whole run, and plays on the controller only run the plain linear strategy
+(where Molecule's Docker driver creates and destroys nodes). An async job polled by
+async_status finishes either way."""
 
 import json
 import re
@@ -87,7 +88,6 @@ def test_a_node_keeps_one_interpreter_for_the_run(tmp_path, strategy):
 
 
 def test_controller_plays_run_plain_linear(tmp_path):
-    """hosts: localhost runs without Mitogen: a new interpreter per task, and the async job
-    polled by async_status finishes (under Mitogen's local connection it never did)."""
+    """hosts: localhost runs without Mitogen: a new interpreter per task."""
     first, second = _ppids(tmp_path, "localhost")
     assert first != second

@@ -22,8 +22,9 @@ description:
     prod inventories keep C(ansible.builtin.ssh).
   - A play whose hosts are only the controller (C(localhost)), or whose connection is
     C(local), runs with the plain C(linear) strategy. Molecule's Docker driver creates and
-    removes its nodes there with C(async) tasks polled by C(async_status), which never finish
-    under Mitogen's local connection; nothing on the controller gains from Mitogen either.
+    removes its nodes there (C(async) C(docker_container) tasks polled by C(async_status)),
+    and its destroy step hung under Mitogen in a trial; nothing on the controller gains from
+    Mitogen either.
   - Set C(ANSIBLE_STRATEGY=linear) to run without Mitogen (for a comparison or a bug report).
 author: mach platform team
 requirements:
