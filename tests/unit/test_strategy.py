@@ -8,8 +8,9 @@ import re
 import sys
 
 import pytest
+import yaml
 
-from conftest import run, tool
+from conftest import ROOT, run, tool
 
 NAME = "mach.platform.mitogen_linear"
 
@@ -76,6 +77,10 @@ def test_ansible_cfg_runs_it():
     assert proc.returncode == 0, proc.stderr
     settings = {s["name"]: s["value"] for s in json.loads(proc.stdout) if "name" in s}
     assert settings["DEFAULT_STRATEGY"] == NAME
+    # Molecule writes its own ansible.cfg: its scenarios run the same strategy and connection
+    molecule = yaml.safe_load((ROOT / ".config" / "molecule" / "config.yml").read_text())
+    assert molecule["provisioner"]["config_options"]["defaults"]["strategy"] == NAME
+    assert molecule["provisioner"]["connection_options"]["ansible_connection"] == "docker"
 
 
 @pytest.mark.parametrize("strategy", [None, "linear"])
