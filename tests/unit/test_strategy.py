@@ -43,12 +43,13 @@ PPIDS = """
 """
 
 
-def _ppids(tmp_path, hosts, strategy=None):
+def _ppids(tmp_path, hosts, strategy=None, interpreter=sys.executable):
+    """interpreter=None: the node's Python is the one ansible.cfg names."""
     (tmp_path / "play.yml").write_text(PPIDS.format(name="Two tasks and an async job", hosts=hosts))
-    (tmp_path / "hosts.yml").write_text(
-        "all:\n  hosts:\n    node:\n      ansible_connection: local\n"
-        f"      ansible_python_interpreter: {sys.executable}\n"
-    )
+    node = "all:\n  hosts:\n    node:\n      ansible_connection: local\n"
+    if interpreter:
+        node += f"      ansible_python_interpreter: {interpreter}\n"
+    (tmp_path / "hosts.yml").write_text(node)
     env = {"ANSIBLE_STRATEGY": strategy} if strategy else {}
     proc = run(
         [
@@ -81,6 +82,12 @@ def test_ansible_cfg_runs_it():
     molecule = yaml.safe_load((ROOT / ".config" / "molecule" / "config.yml").read_text())
     assert molecule["provisioner"]["config_options"]["defaults"]["strategy"] == NAME
     assert molecule["provisioner"]["connection_options"]["ansible_connection"] == "docker"
+    # The nodes' Python by its path in both: a discovered one is probed again and started anew
+    # for every task under Mitogen (docs/adr/0018).
+    assert settings["INTERPRETER_PYTHON"] == "/usr/bin/python3"
+    assert molecule["provisioner"]["config_options"]["defaults"]["interpreter_python"] == (
+        "/usr/bin/python3"
+    )
 
 
 @pytest.mark.parametrize("strategy", [None, "linear"])
@@ -90,6 +97,12 @@ def test_a_node_keeps_one_interpreter_for_the_run(tmp_path, strategy):
         assert first == second  # Mitogen: one interpreter for every task
     else:
         assert first != second  # linear: a new interpreter per task
+
+
+def test_the_configured_interpreter_is_kept_for_the_run(tmp_path):
+    """A node without ansible_python_interpreter gets ansible.cfg's, and keeps one for the run."""
+    first, second = _ppids(tmp_path, "node", interpreter=None)
+    assert first == second
 
 
 def test_controller_plays_run_plain_linear(tmp_path):
