@@ -44,10 +44,21 @@ def fleet():
     yield from converged_fleet()
 
 
-@pytest.fixture(scope="session")
-def promtool() -> str:
-    """Prometheus 2.42's promtool, unpacked from Debian's package by `make tools`."""
+def offline_tool(name: str) -> str:
+    """A validator unpacked from Debian's packages by `make tools` (promtool, amtool)."""
     state = Path(os.environ.get("MACH_STATE_DIR", "/var/lib/mach-platform"))
-    path = Path(os.environ.get("MACH_TOOLS_DIR", state / "tools")) / "bin" / "promtool"
+    path = Path(os.environ.get("MACH_TOOLS_DIR", state / "tools")) / "bin" / name
     assert path.exists(), f"{path} is missing: run `make tools`"
     return str(path)
+
+
+@pytest.fixture(scope="session")
+def promtool() -> str:
+    """Prometheus 2.42's promtool."""
+    return offline_tool("promtool")
+
+
+@pytest.fixture(scope="session")
+def amtool() -> str:
+    """Alertmanager 0.25's amtool."""
+    return offline_tool("amtool")

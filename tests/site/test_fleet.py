@@ -70,7 +70,15 @@ def test_check_action_passes(fleet):
     assert proc.returncode == 0, report(proc)
     assert all(r["changed"] == 0 for r in recap(proc.stdout).values()), report(proc)
     ran = set(re.findall(r"^TASK \[Apply role (\w+)\]", proc.stdout, re.M))
-    assert ran == {"vault", "minio", "postgresql", "redis", "kafka", "prometheus"}, ran
+    assert ran == {
+        "vault",
+        "minio",
+        "postgresql",
+        "redis",
+        "kafka",
+        "alertmanager",
+        "prometheus",
+    }, ran
 
 
 @pytest.mark.parametrize("name", HOSTS)
@@ -109,12 +117,15 @@ def test_scrape_across_nodes_through_the_firewall(fleet):
 
 def test_prometheus_pair_scrapes_the_fleet_and_loads_the_components_alerts(fleet):
     """Both replicas (observability: mach-b1, mach-c1) scrape every node exporter, each other
-    and every Kafka broker's JMX exporter, up, over the fleet's firewalls; they load common's,
-    their own and Kafka's alerts, every rule healthy, and Kafka reports one active controller."""
+    and every Kafka broker's JMX exporter, and both Alertmanager members, up, over the fleet's
+    firewalls; they load common's, their own, Alertmanager's and Kafka's alerts, every rule
+    healthy; both send alerts to both Alertmanager members over TLS; and Kafka reports one
+    active controller."""
     expected = (
         {("node", h) for h in HOSTS}
         | {("kafka", h) for h in HOSTS}
         | {("prometheus", h) for h in ("mach-b1", "mach-c1")}
+        | {("alertmanager", h) for h in ("mach-b1", "mach-c1")}
     )
     for replica in ("mach-b1", "mach-c1"):
         node = testinfra.get_host(f"docker://{replica}")
@@ -135,7 +146,11 @@ def test_prometheus_pair_scrapes_the_fleet_and_loads_the_components_alerts(fleet
             assert time.monotonic() < deadline, (replica, seen)
             time.sleep(3)
         groups = get("rules")["groups"]
-        assert {g["name"] for g in groups} == {"node", "prometheus", "kafka"}, replica
+        assert {g["name"] for g in groups} == {"node", "prometheus", "alertmanager", "kafka"}
+        alertmanagers = get("alertmanagers")["activeAlertmanagers"]
+        assert sorted(a["url"] for a in alertmanagers) == [
+            f"https://{h}:9093/api/v2/alerts" for h in ("mach-b1", "mach-c1")
+        ], replica
         rules = [r for g in groups for r in g["rules"]]
         assert all(r["health"] == "ok" for r in rules), [r for r in rules if r["health"] != "ok"]
         controllers = get("query?query=sum(kafka_controller_kafkacontroller_activecontrollercount)")

@@ -1,0 +1,131 @@
+"""Role alertmanager: three members (mol-a, mol-b, mol-c) in one gossip cluster on an
+air-gapped network, TLS only; an alert that every member receives (as the Prometheus pair
+sends it) is notified once, to the receiver its labels route to; a paging alert inhibits the
+tickets of its instance; a silence set on one member holds on every member."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+
+import pytest
+import testinfra
+
+INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
+testinfra_hosts = ["ansible://mol-a"]
+
+MEMBERS = ["mol-a", "mol-b", "mol-c"]
+CA = "/etc/prometheus/alertmanager-tls/ca.crt"
+
+
+def node(name: str):
+    return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
+
+
+def api(host, member: str, path: str, body=None):
+    data = ""
+    if body is not None:
+        payload = json.dumps(body).replace("'", "'\\''")
+        data = f"-X POST -H 'Content-Type: application/json' -d '{payload}'"
+    out = host.check_output(
+        f"curl -sSf -m 8 --cacert {CA} {data} 'https://{member}:9093/api/v2/{path}'"
+    )
+    return json.loads(out) if out.strip() else None
+
+
+def wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+        time.sleep(1)
+
+
+def fire(host, labels: dict) -> None:
+    """As Prometheus does: the same alert to every member."""
+    alert = [{"labels": labels, "annotations": {"summary": "molecule"}}]
+    for member in MEMBERS:
+        api(host, member, "alerts", alert)
+
+
+def received(name: str, alertname: str) -> list[dict]:
+    out = node("mol-c").run(f"cat /var/tmp/webhook/{name}.jsonl").stdout
+    notes = [json.loads(line) for line in out.splitlines() if line.strip()]
+    return [n for n in notes if n["commonLabels"].get("alertname") == alertname]
+
+
+def test_tls_only_with_the_internal_ca(host):
+    for member in MEMBERS:
+        assert host.run(f"curl -sSf -m 8 --cacert {CA} https://{member}:9093/-/ready").rc == 0
+        plain = host.run(
+            f"curl -sS -m 8 -o /dev/null -w '%{{http_code}}' http://{member}:9093/-/ready"
+        )
+        assert plain.stdout.strip() != "200", f"{member} answered plaintext HTTP"
+
+
+@pytest.mark.parametrize("member", MEMBERS)
+def test_every_member_sees_the_whole_cluster(host, member):
+    status = api(host, member, "status")
+    assert status["cluster"]["status"] == "ready"
+    assert len(status["cluster"]["peers"]) == len(MEMBERS)
+
+
+@pytest.mark.parametrize(
+    ("labels", "receiver"),
+    [
+        ({"severity": "page"}, "pager"),
+        ({"severity": "ticket"}, "tickets"),
+        ({"severity": "page", "team": "payments"}, "payments"),
+    ],
+)
+def test_an_alert_is_notified_once_to_its_receiver(host, labels, receiver):
+    alertname = f"Drill{uuid.uuid4().hex[:8]}"
+    fire(host, {"alertname": alertname, "instance": "drill:1", **labels})
+    notes = wait_for(lambda: received(receiver, alertname), 60, f"{alertname} at {receiver}")
+    time.sleep(8)  # a duplicate from another member would arrive within a group interval
+    notes = received(receiver, alertname)
+    assert len(notes) == 1, notes
+    assert notes[0]["receiver"] == receiver and notes[0]["status"] == "firing"
+    for other in {"pager", "tickets", "payments"} - {receiver}:
+        assert received(other, alertname) == []
+
+
+def test_a_paging_alert_inhibits_the_tickets_of_its_instance(host):
+    instance = f"inhibit-{uuid.uuid4().hex[:8]}:1"
+    fire(host, {"alertname": "DrillPage", "severity": "page", "instance": instance})
+    fire(host, {"alertname": "DrillTicket", "severity": "ticket", "instance": instance})
+
+    def inhibited():
+        alerts = api(host, "mol-b", "alerts?filter=" + f'instance="{instance}"'.replace('"', "%22"))
+        state = {a["labels"]["alertname"]: a["status"] for a in alerts}
+        return state if state.get("DrillTicket", {}).get("inhibitedBy") else None
+
+    state = wait_for(inhibited, 30, "DrillTicket inhibited")
+    assert state["DrillPage"]["state"] == "active"
+    assert state["DrillTicket"]["state"] == "suppressed"
+
+
+def test_a_silence_set_on_one_member_holds_on_every_member(host):
+    alertname = f"Silenced{uuid.uuid4().hex[:8]}"
+    now = time.time()
+    silence = {
+        "matchers": [{"name": "alertname", "value": alertname, "isRegex": False}],
+        "startsAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 60)),
+        "endsAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 3600)),
+        "createdBy": "molecule",
+        "comment": "silence gossip",
+    }
+    silence_id = api(host, "mol-a", "silences", silence)["silenceID"]
+    for member in MEMBERS:
+        wait_for(
+            lambda m=member: any(s["id"] == silence_id for s in api(host, m, "silences")),
+            30,
+            f"silence on {member}",
+        )
+    fire(host, {"alertname": alertname, "severity": "page", "instance": "drill:1"})
+    time.sleep(10)
+    assert received("pager", alertname) == []
