@@ -13,6 +13,8 @@ import uuid
 import pytest
 import testinfra
 
+from mach_ops.testing import assert_tls_only, wait_for
+
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 testinfra_hosts = ["ansible://mol-a"]
 
@@ -35,16 +37,6 @@ def api(host, member: str, path: str, body=None):
     return json.loads(out) if out.strip() else None
 
 
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
-        time.sleep(1)
-
-
 def fire(host, labels: dict) -> None:
     """As Prometheus does: the same alert to every member."""
     alert = [{"labels": labels, "annotations": {"summary": "molecule"}}]
@@ -59,12 +51,7 @@ def received(name: str, alertname: str) -> list[dict]:
 
 
 def test_tls_only_with_the_internal_ca(host):
-    for member in MEMBERS:
-        assert host.run(f"curl -sSf -m 8 --cacert {CA} https://{member}:9093/-/ready").rc == 0
-        plain = host.run(
-            f"curl -sS -m 8 -o /dev/null -w '%{{http_code}}' http://{member}:9093/-/ready"
-        )
-        assert plain.stdout.strip() != "200", f"{member} answered plaintext HTTP"
+    assert_tls_only(host, MEMBERS, 9093, CA)
 
 
 @pytest.mark.parametrize("member", MEMBERS)

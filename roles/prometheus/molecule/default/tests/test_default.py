@@ -13,6 +13,8 @@ from urllib.parse import quote
 import pytest
 import testinfra
 
+from mach_ops.testing import assert_tls_only, wait_for
+
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 testinfra_hosts = ["ansible://mol-a"]
 
@@ -37,23 +39,8 @@ def query(host, replica: str, expr: str) -> list[dict]:
     return api(host, replica, f"query?query={quote(expr)}")["result"]
 
 
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
-        time.sleep(1)
-
-
 def test_tls_only_with_the_internal_ca(host):
-    for replica in REPLICAS:
-        assert host.run(f"curl -sSf -m 8 --cacert {CA} https://{replica}:9090/-/ready").rc == 0
-        plain = host.run(
-            f"curl -sS -m 8 -o /dev/null -w '%{{http_code}}' http://{replica}:9090/-/ready"
-        )
-        assert plain.stdout.strip() != "200", f"{replica} answered plaintext HTTP"
+    assert_tls_only(host, REPLICAS, 9090, CA)
 
 
 @pytest.mark.parametrize("replica", REPLICAS)
