@@ -3,7 +3,10 @@
 # amtool (Alertmanager routing), taken from the Debian packages this machine's apt sources
 # carry - the same versions the prometheus and alertmanager roles install (ARCHITECTURE §4).
 # The packages are unpacked, never installed (their maintainer scripts would start servers).
-# Idempotent: a tool already unpacked at the packaged version is kept.
+# Then @grafana/schema and tsc for Grafana's dashboards (tests/tools/dashboards: npm ci from
+# its lock, through the npm client as this machine configures it), into <dir>/dashboards.
+# Idempotent: a tool already unpacked at the packaged version, or installed from the same
+# lock, is kept.
 #
 # usage: offline-tools.sh [dir]   (default $MACH_STATE_DIR/tools; binaries land in <dir>/bin)
 set -euo pipefail
@@ -30,3 +33,15 @@ for tool in "${!tools[@]}"; do
   rm -rf "$work"
   echo "$tool from $package $candidate"
 done
+
+# Dashboards' type check: reinstalled only when the lock changes.
+src=$(cd "$(dirname "$0")/../../tests/tools/dashboards" && pwd)
+dst="$dir/dashboards"
+mkdir -p "$dst"
+cp "$src/package.json" "$src/package-lock.json" "$src/tsconfig.json" "$src/prometheus-query.ts" "$dst/"
+lock=$(sha256sum "$src/package-lock.json" | cut -d' ' -f1)
+if [ ! -x "$dst/node_modules/.bin/tsc" ] || [ "$(cat "$dst/.lock.sha256" 2>/dev/null)" != "$lock" ]; then
+  (cd "$dst" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  echo "$lock" >"$dst/.lock.sha256"
+  echo "dashboard check from $src/package-lock.json"
+fi

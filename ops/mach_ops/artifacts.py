@@ -79,6 +79,8 @@ class Manifest:
     debian_release: str
     artifacts: list[Artifact] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
+    # Components no reachable registry carries: the site's mirror provides them (ADR 0003).
+    site_provided: list[dict[str, str]] = field(default_factory=list)
 
     def select(self, names: Sequence[str]) -> list[Artifact]:
         known = {a.name for a in self.artifacts}
@@ -156,9 +158,25 @@ def load_manifest(path: Path) -> Manifest:
                         f"{where}: module {mod.get('name', '?')} lacks {', '.join(gaps)}"
                     )
         artifacts.append(Artifact(**{k: entry[k] for k in entry if k not in unknown}))
+    provided = raw.get("site_provided") or []
+    for i, entry in enumerate(provided):
+        where = f"site_provided[{i}] ({entry.get('name', '?')})"
+        fields = set(entry)
+        required = {"name", "version", "source", "licence", "note"}
+        if required - fields or fields - required - {"role"}:
+            problems.append(
+                f"{where}: needs {', '.join(sorted(required))} (and may name a role); "
+                f"missing {sorted(required - fields)}, "
+                f"unknown {sorted(fields - required - {'role'})}"
+            )
+        if entry.get("name") in seen:
+            problems.append(f"{where}: duplicate name")
+        seen.add(entry.get("name", ""))
     if problems:
         raise ArtifactError(f"{path}: " + "; ".join(problems))
-    return Manifest(path, raw["go_toolchain"], raw["debian_release"], artifacts, raw)
+    return Manifest(
+        path, raw["go_toolchain"], raw["debian_release"], artifacts, raw, list(provided)
+    )
 
 
 def sha256(path: Path) -> str:
@@ -741,4 +759,18 @@ def site_list(manifest: Manifest) -> str:
             f"| {a.name} | {a.version} | {a.kind} | {a.source['registry']}: {source} | "
             f"{a.licence} | {files} |"
         )
+    if manifest.site_provided:
+        lines += [
+            "",
+            "Provided by the site's mirror (no registry reachable here carries them; their roles",
+            "install from the mirror and their configuration is validated offline):",
+            "",
+            "| component | version | role | where the site takes it from | licence | note |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {p['name']} | {p['version']} | {p.get('role', '')} | {p['source']} | "
+            f"{p['licence']} | {p['note']} |"
+            for p in manifest.site_provided
+        ]
     return "\n".join(lines)

@@ -148,6 +148,28 @@ def test_site_list_names_every_artifact():
     for a in m.artifacts:
         assert f"| {a.name} | {a.version} |" in listing
     assert "UNPINNED" not in listing
+    for p in m.site_provided:
+        assert f"| {p['name']} | {p['version']} |" in listing
+
+
+def test_site_provided_versions_are_the_roles():
+    """A component the site provides is installed at the version the manifest names."""
+    m = load_manifest(MANIFEST)
+    assert "grafana" in {p["name"] for p in m.site_provided}
+    for p in m.site_provided:
+        if "role" in p:
+            role = ROOT / "roles" / p["role"]
+            defaults = yaml.safe_load((role / "defaults/main.yml").read_text())
+            assert str(defaults[f"{p['role']}_version"]) == str(p["version"]), p["name"]
+
+
+def test_site_provided_entry_needs_its_fields(tmp_path):
+    raw = yaml.safe_load(MANIFEST.read_text())
+    raw["site_provided"] = [{"name": "kong", "version": "3.9", "url": "x"}]
+    bad = tmp_path / "manifest.yml"
+    bad.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ArtifactError, match=r"site_provided\[0\] \(kong\).*unknown \['url'\]"):
+        load_manifest(bad)
 
 
 def test_roles_download_only_from_the_mirror_variables():

@@ -227,6 +227,20 @@ def catalog_slo_rules(catalog: dict[str, Any]) -> dict[str, Any]:
             }
             for w in SLO_WINDOWS
         ]
+        # The objectives themselves, so that dashboards (roles/grafana) show burn rates and
+        # targets without restating the catalogue.
+        rules += [
+            {
+                "record": "slo:objective_availability:ratio",
+                "expr": f"vector({round(float(slo['availability']) / 100, 10)})",
+                "labels": {"service": name},
+            },
+            {
+                "record": "slo:objective_latency_p95:seconds",
+                "expr": f"vector({float(slo['latency_p95_ms']) / 1000})",
+                "labels": {"service": name},
+            },
+        ]
         rules.append(
             {
                 "record": "slo:latency_p95:seconds",
