@@ -54,6 +54,7 @@ image: dockerd
 up: setup ## create the local 3-zone fleet and converge site.yml on it
 	$(BIN)/ansible-playbook molecule/fleet/create.yml
 	$(BIN)/ansible-playbook -i $(INVENTORY) site.yml
+	$(BIN)/ansible-playbook -i $(INVENTORY) molecule/fleet/receiver.yml
 
 down: venv ## remove the local fleet (containers, network)
 	$(BIN)/ansible-playbook molecule/fleet/destroy.yml

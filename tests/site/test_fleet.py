@@ -183,6 +183,32 @@ def test_data_tier_passwords_live_in_vault(fleet):
     assert rotated.rc != 0 and "password authentication failed" in rotated.stderr
 
 
+def test_grafana_configuration_from_vault_and_the_code(fleet):
+    """Grafana's configuration level on the fleet (this machine's mirror carries no Grafana,
+    inventories/local): on both observability nodes the secrets are Vault's (generated once),
+    the data sources are the node's own Prometheus and Alertmanager, every dashboard of the code
+    is in place, and no server is installed."""
+    secret = platform_secret("grafana")
+    assert secret["metadata"]["version"] == 1
+    dashboards = sorted(ROOT.glob("roles/grafana/files/dashboards/*/*.json"))
+    for name in ("mach-b1", "mach-c1"):
+        node = testinfra.get_host(f"docker://{name}")
+        for key in ("admin_password", "secret_key"):
+            assert node.file(f"/etc/grafana/secrets/{key}").content_string == secret["data"][key]
+        assert (
+            secret["data"]["admin_password"]
+            not in node.file("/etc/grafana/grafana.ini").content_string
+        )
+        sources = yaml.safe_load(
+            node.file("/etc/grafana/provisioning/datasources/mach.yml").content_string
+        )["datasources"]
+        assert {s["url"] for s in sources} == {f"https://{name}:9090", f"https://{name}:9093"}
+        for path in dashboards:
+            f = node.file(f"/var/lib/grafana/dashboards/{path.parent.name}/{path.name}")
+            assert f.sha256sum == hashlib.sha256(path.read_bytes()).hexdigest(), (name, path)
+        assert not node.package("grafana").is_installed
+
+
 def redis_cli(password, command, user=None, target="mach-b1", port=6379):
     """redis-cli on mach-b1 over TLS verified against the internal CA; user None is Sentinel's
     client login (password only)."""
