@@ -116,14 +116,16 @@ def test_scrape_across_nodes_through_the_firewall(fleet):
 
 
 def test_prometheus_pair_scrapes_the_fleet_and_loads_the_components_alerts(fleet):
-    """Both replicas (observability: mach-b1, mach-c1) scrape every node exporter, each other
-    and every Kafka broker's JMX exporter, and both Alertmanager members, up, over the fleet's
-    firewalls; they load common's, their own, Alertmanager's and Kafka's alerts, every rule
-    healthy; both send alerts to both Alertmanager members over TLS; and Kafka reports one
-    active controller."""
+    """Both replicas (observability: mach-b1, mach-c1) scrape every node exporter, each other,
+    every Kafka broker's JMX exporter, every Patroni (TLS), etcd and MinIO (TLS) member, and
+    both Alertmanager members, up, over the fleet's firewalls; they load common's, their own,
+    Alertmanager's, Kafka's, PostgreSQL's and MinIO's alerts, every rule healthy; both send
+    alerts to both Alertmanager members over TLS; Kafka reports one active controller and
+    Patroni one primary with a synchronous standby."""
     expected = (
         {("node", h) for h in HOSTS}
         | {("kafka", h) for h in HOSTS}
+        | {(job, h) for job in ("patroni", "etcd", "minio") for h in HOSTS}
         | {("prometheus", h) for h in ("mach-b1", "mach-c1")}
         | {("alertmanager", h) for h in ("mach-b1", "mach-c1")}
     )
@@ -146,7 +148,9 @@ def test_prometheus_pair_scrapes_the_fleet_and_loads_the_components_alerts(fleet
             assert time.monotonic() < deadline, (replica, seen)
             time.sleep(3)
         groups = get("rules")["groups"]
-        assert {g["name"] for g in groups} == {"node", "prometheus", "alertmanager", "kafka"}
+        assert {g["name"] for g in groups} == {
+            "node", "prometheus", "alertmanager", "kafka", "postgresql", "minio"
+        }  # fmt: skip
         alertmanagers = get("alertmanagers")["activeAlertmanagers"]
         assert sorted(a["url"] for a in alertmanagers) == [
             f"https://{h}:9093/api/v2/alerts" for h in ("mach-b1", "mach-c1")
@@ -155,6 +159,8 @@ def test_prometheus_pair_scrapes_the_fleet_and_loads_the_components_alerts(fleet
         assert all(r["health"] == "ok" for r in rules), [r for r in rules if r["health"] != "ok"]
         controllers = get("query?query=sum(kafka_controller_kafkacontroller_activecontrollercount)")
         assert controllers["result"][0]["value"][1] == "1", (replica, controllers)
+        roles = get("query?query=sum(patroni_primary)*10%2Bsum(patroni_sync_standby)")
+        assert roles["result"][0]["value"][1] == "11", (replica, roles)
 
 
 def test_vault_serves_from_every_zone(fleet):
