@@ -5,6 +5,7 @@ molecule/fleet/receiver.yml). Prints its figures."""
 
 import json
 import time
+from urllib.parse import quote
 
 import pytest
 import testinfra
@@ -87,7 +88,8 @@ def test_a_stopped_exporter_pages_once_through_the_webhook(fleet):
     deadline = time.monotonic() + 120
     for replica in REPLICAS:
         while True:
-            up = prometheus(replica, f'query?query=up{{job="node",node="{VICTIM}"}}')["result"]
+            query = quote(f'up{{job="node",node="{VICTIM}"}}')
+            up = prometheus(replica, f"query?query={query}")["result"]
             if up and up[0]["value"][1] == "1":
                 break
             assert time.monotonic() < deadline, (replica, up)
