@@ -28,7 +28,7 @@ ROLES_WITH_MOLECULE := $(patsubst roles/%/molecule/default/molecule.yml,%,$(wild
 
 .PHONY: help setup venv host-packages dockerd image up down converge preflight test lint \
         unit tools molecule molecule-matrix site bench lock clean distclean artifacts artifacts-list \
-        artifacts-test bundle-test integration-test base-snapshot
+        artifacts-test bundle-test integration-test base-snapshot prerequisites
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -48,8 +48,10 @@ host-packages:
 dockerd: host-packages
 	molecule/substrate/dockerd.sh start
 
+# The releases' images are built side by side (debootstrap waits mostly on the mirror).
 image: dockerd
-	@for r in $(NODE_RELEASES); do molecule/substrate/build-image.sh $$r; done
+	@pids=(); for r in $(NODE_RELEASES); do molecule/substrate/build-image.sh $$r & pids+=($$!); done; \
+	rc=0; for p in "$${pids[@]}"; do wait $$p || rc=1; done; exit $$rc
 
 up: setup ## create the local 3-zone fleet and converge site.yml on it
 	$(BIN)/ansible-playbook molecule/fleet/create.yml
@@ -112,7 +114,7 @@ site: setup artifacts ## local fleet (its mirror serves the bundle): create, con
 # or bundle step runs twice at once. A failed lane fails `make test` after both have finished,
 # and its failure lines and last lines end the output (molecule/substrate/lane-report.sh); both
 # lanes' logs are kept in TEST_LOG_DIR.
-test: setup lint unit artifacts ## the whole suite, as CI runs it (two lanes side by side)
+test: setup prerequisites ## the whole suite, as CI runs it (two lanes side by side)
 	@t0=$$(date +%s); logs=$(TEST_LOG_DIR); mkdir -p $$logs; \
 	( set -o pipefail; ( ( $(call run-molecule,$(FLEET_LANE_ROLES)) ) \
 	  && ( $(run-site) ) ) 2>&1 | sed -u 's/^/fleet| /' | tee $$logs/fleet.log ) & fleet=$$!; \
@@ -123,6 +125,15 @@ test: setup lint unit artifacts ## the whole suite, as CI runs it (two lanes sid
 	echo "=== lane fleet: rc=$$fleet_rc after $$(( $$(date +%s) - t0 )) s"; \
 	molecule/substrate/lane-report.sh $$logs molecule $$molecule fleet $$fleet_rc; \
 	test $$molecule -eq 0 -a $$fleet_rc -eq 0
+
+# lint and unit run while the bundle builds (its downloads wait on the registries, and a fresh
+# machine's Go builds take minutes); its lines are prefixed "bundle| ". Either failing fails.
+prerequisites: setup
+	@( set -o pipefail; $(MAKE) --no-print-directory artifacts 2>&1 | sed -u 's/^/bundle| /' ) & bundle=$$!; \
+	rc=0; $(MAKE) --no-print-directory lint unit || rc=$$?; \
+	brc=0; wait $$bundle || brc=$$?; \
+	echo "=== prerequisites: lint and unit rc=$$rc, bundle rc=$$brc"; \
+	test $$rc -eq 0 -a $$brc -eq 0
 
 define run-bundle-test
 $(BIN)/pytest --durations=5 -m artifacts tests/artifacts

@@ -13,6 +13,7 @@ import inspect
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -90,13 +91,29 @@ class Manifest:
         return [a for a in self.artifacts if not names or a.name in names]
 
     def pin(self, name: str, files: dict[str, str]) -> None:
-        """Record checksums in the manifest file (rewritten in its canonical form)."""
+        """Record checksums in the manifest file. Files it pins already are changed in place,
+        so its comments and layout stay; a file it lacks makes it rewritten in its canonical
+        form (comments kept only where they lead the file)."""
         for entry in self.raw["artifacts"]:
             if entry["name"] == name:
                 entry["files"] = dict(files)
-        header = "".join(
-            line for line in self.path.read_text().splitlines(keepends=True) if line.startswith("#")
-        )
+        text = self.path.read_text()
+        start = re.search(rf"^  - name: {re.escape(name)}$", text, re.M)
+        end = re.compile(r"^(  - name: |\S)", re.M).search(text, start.end()) if start else None
+        stop = end.start() if end else len(text)
+        block = text[start.end() : stop] if start else ""
+        for file, digest in files.items():
+            # A digest YAML would read as a number (all digits) is quoted.
+            value = digest if isinstance(yaml.safe_load(digest), str) else f'"{digest}"'
+            pattern = rf"^(\s+{re.escape(file)}: )\"?[0-9a-f]{{64}}\"?$"
+            block, found = re.subn(pattern, rf"\g<1>{value}", block, flags=re.M)
+            if not found:
+                break
+        else:
+            if start:
+                self.path.write_text(text[: start.end()] + block + text[stop:])
+                return
+        header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
         body = yaml.dump(self.raw, Dumper=_IndentedDumper, sort_keys=False, width=100)
         self.path.write_text(header + "---\n" + body)
 

@@ -118,15 +118,16 @@ def test_scrape_across_nodes_through_the_firewall(fleet):
 
 def test_prometheus_pair_scrapes_the_fleet_and_loads_the_components_alerts(fleet):
     """Both replicas (observability: mach-b1, mach-c1) scrape every node exporter, each other,
-    every Kafka broker's JMX exporter, every Patroni (TLS), etcd and MinIO (TLS) member, and
-    both Alertmanager members, up, over the fleet's firewalls; they load common's, their own,
-    Alertmanager's, Kafka's, PostgreSQL's and MinIO's alerts, every rule healthy; both send
-    alerts to both Alertmanager members over TLS; Kafka reports one active controller and
-    Patroni one primary with a synchronous standby."""
+    every Kafka broker's JMX exporter, every Patroni (TLS), etcd, postgres_exporter,
+    redis_exporter and MinIO (TLS) member, and both Alertmanager members, up, over the fleet's
+    firewalls; they load common's, their own, Alertmanager's, Kafka's, PostgreSQL's, Redis's
+    and MinIO's alerts, every rule healthy; both send alerts to both Alertmanager members over
+    TLS; Kafka reports one active controller, Patroni one primary with a synchronous standby,
+    the exporters read every service database and one Redis master."""
     expected = (
         {("node", h) for h in HOSTS}
         | {("kafka", h) for h in HOSTS}
-        | {(job, h) for job in ("patroni", "etcd", "minio") for h in HOSTS}
+        | {(job, h) for job in ("patroni", "etcd", "postgres", "redis", "minio") for h in HOSTS}
         | {("prometheus", h) for h in ("mach-b1", "mach-c1")}
         | {("alertmanager", h) for h in ("mach-b1", "mach-c1")}
     )
@@ -150,7 +151,7 @@ def test_prometheus_pair_scrapes_the_fleet_and_loads_the_components_alerts(fleet
             time.sleep(3)
         groups = get("rules")["groups"]
         assert {g["name"] for g in groups} == {
-            "node", "prometheus", "alertmanager", "kafka", "postgresql", "minio"
+            "node", "prometheus", "alertmanager", "kafka", "postgresql", "redis", "minio"
         }  # fmt: skip
         alertmanagers = get("alertmanagers")["activeAlertmanagers"]
         assert sorted(a["url"] for a in alertmanagers) == [
@@ -162,6 +163,18 @@ def test_prometheus_pair_scrapes_the_fleet_and_loads_the_components_alerts(fleet
         assert controllers["result"][0]["value"][1] == "1", (replica, controllers)
         roles = get("query?query=sum(patroni_primary)*10%2Bsum(patroni_sync_standby)")
         assert roles["result"][0]["value"][1] == "11", (replica, roles)
+        # Every exporter is logged in (peer, no password) and reads each service's database.
+        logged_in = get("query?query=sum(pg_up)")
+        assert logged_in["result"][0]["value"][1] == "3", (replica, logged_in)
+        databases = get("query?query=count%20by%20(datname)%20(pg_stat_database_numbackends)")
+        names = {r["metric"]["datname"] for r in databases}
+        wanted = {s["database"] for s in CATALOG["services"] if s.get("database")}
+        assert wanted and wanted <= names, (replica, names)
+        # Every Redis answers its exporter's statistics-only login; one of them is the master.
+        redis = get(
+            "query?query=sum(redis_up)*10%2Bcount(redis_instance_info%7Brole%3D%22master%22%7D)"
+        )
+        assert redis["result"][0]["value"][1] == "31", (replica, redis)
 
 
 def test_vault_serves_from_every_zone(fleet):

@@ -48,8 +48,11 @@ def test_every_roles_packages_are_in_its_debian_artifact():
     assert {_defaults("kafka")["kafka_java_package"]} <= debs["kafka"]
     # OpenSearch runs on the same Java runtime the kafka set brings into the apt repository
     assert {_defaults("opensearch")["opensearch_java_package"]} <= debs["kafka"]
-    assert set(_defaults("redis")["redis_packages"]) <= debs["redis"]
-    assert set(_defaults("postgresql")["postgresql_packages"]) <= debs["postgresql"]
+    redis = _defaults("redis")
+    assert set(redis["redis_packages"] + redis["redis_exporter_packages"]) <= debs["redis"]
+    postgresql = _defaults("postgresql")
+    assert set(postgresql["postgresql_packages"]) <= debs["postgresql"]
+    assert set(postgresql["postgresql_exporter_packages"]) <= debs["postgresql"]
     mirror_tasks = (ROOT / "roles/mirror/tasks/deploy.yml").read_text()
     assert all(pkg in mirror_tasks for pkg in debs["mirror"])
 
@@ -198,6 +201,21 @@ def test_pinning_writes_a_lint_clean_manifest(tmp_path):
     assert load_manifest(copy).artifacts[0].files == {name: "0" * 64 for name in a.files}
     proc = run([tool("yamllint"), "-s", "-c", str(ROOT / ".yamllint"), str(copy)])
     assert proc.returncode == 0, proc.stdout
+
+
+def test_repinning_changes_only_the_checksums(tmp_path):
+    """A changed checksum is written in place: every other line (comments in the middle of
+    the file, quoting) stays as it was; only that artifact's lines differ."""
+    copy = tmp_path / "manifest.yml"
+    copy.write_text(MANIFEST.read_text())
+    m = load_manifest(copy)
+    a = m.artifacts[-1]
+    m.pin(a.name, {name: "f" * 64 for name in a.files})
+    before, after = MANIFEST.read_text().splitlines(), copy.read_text().splitlines()
+    assert len(before) == len(after)
+    changed = [(old, new) for old, new in zip(before, after, strict=True) if old != new]
+    assert len(changed) == len(a.files) and all(new.endswith("f" * 64) for _, new in changed)
+    assert load_manifest(copy).artifacts[-1].files == {name: "f" * 64 for name in a.files}
 
 
 def _fake_cached(cache, a, content: bytes) -> str:

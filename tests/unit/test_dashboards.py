@@ -142,7 +142,7 @@ def tsc(tools, source):
 
 
 def install_sources(tools):
-    """The checker's own sources, as committed (make tools copies them; keep them current)."""
+    """The checker's own sources, as committed, beside the packages `make tools` installs."""
     for name in ("tsconfig.json", "prometheus-query.ts"):
         (tools / name).write_text((ROOT / "tests/tools/dashboards" / name).read_text())
 

@@ -142,6 +142,27 @@ def test_a_database_per_catalogue_service_only_for_its_members(host):
     assert psql(host, "order_app", "order", "select 1").rc == 0
 
 
+def test_exporter_logs_in_without_a_password_and_reads_every_database(host):
+    """postgres_exporter on every member: peer login over the socket as a pg_monitor member
+    (its settings hold no password), statistics of every service database; the mapping admits
+    OS user prometheus only."""
+    unit = host.service("prometheus-postgres-exporter")
+    assert unit.is_running and unit.is_enabled
+    settings = host.file("/etc/default/prometheus-postgres-exporter").content_string
+    (dsn,) = [line for line in settings.splitlines() if line.startswith("DATA_SOURCE_NAME=")]
+    assert "host=/var/run/postgresql " in dsn and "password" not in dsn.lower(), dsn
+    metrics = host.check_output("curl -fsS -m 10 http://localhost:9187/metrics")
+    assert "\npg_up 1\n" in metrics
+    numbackends = [m for m in metrics.splitlines() if m.startswith("pg_stat_database_numbackends{")]
+    assert any('datname="catalog"' in m for m in numbackends), numbackends
+    # Another OS user cannot take the exporter's login.
+    other = host.run(
+        "runuser -u nobody -- psql -X -h /var/run/postgresql -U postgres_exporter -d postgres "
+        "-c 'select 1'"
+    )
+    assert other.rc != 0
+
+
 def test_pooler_and_router_run_on_every_member(host):
     for unit in ("pgbouncer", "postgresql-router"):
         assert host.service(unit).is_running, unit

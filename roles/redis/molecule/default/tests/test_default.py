@@ -61,7 +61,7 @@ def test_default_user_is_off_and_passwords_are_checked(host):
 def test_only_password_hashes_are_stored(host):
     acl = host.file("/etc/redis/mach/users.acl")
     assert acl.user == "root" and acl.group == "redis" and acl.mode == 0o640
-    for name in ("admin", "replication", "sentinel", "cart", "customer"):
+    for name in ("admin", "replication", "sentinel", "exporter", "cart", "customer"):
         assert secret(f"redis-{name}") not in acl.content_string
     assert re.search(r"^user cart on #[0-9a-f]{64} ", acl.content_string, re.M)
     assert host.file("/etc/redis/mach/admin.auth").mode == 0o600
@@ -77,6 +77,25 @@ def test_service_users_are_confined_to_their_keys(host):
     dangerous = cli(host, "cart", "FLUSHALL", master)
     assert "NOPERM" in dangerous.stdout + dangerous.stderr
     assert cli(host, "customer", "SET session:7 s", master).stdout.strip() == "OK"
+
+
+def test_exporter_reads_statistics_and_nothing_else(host):
+    """redis_exporter on every member logs in over TLS as the statistics-only ACL user: its
+    Redis is up and its role known, its password only in the root-only file systemd reads,
+    and that user can read no key nor change anything."""
+    unit = host.service("prometheus-redis-exporter")
+    assert unit.is_running and unit.is_enabled
+    settings = host.file("/etc/default/prometheus-redis-exporter")
+    assert (settings.user, settings.mode) == ("root", 0o600)
+    metrics = host.check_output("curl -fsS -m 10 http://localhost:9121/metrics")
+    assert "\nredis_up 1\n" in metrics
+    assert re.search(r'^redis_instance_info\{.*role="(master|slave)"', metrics, re.M)
+    assert "redis_connected_slaves" in metrics and "redis_memory_max_bytes" in metrics
+    for command in ("GET cart:42", "SET x 1", "CONFIG SET maxmemory 1mb", "SCAN 0"):
+        denied = cli(host, "exporter", command)
+        assert "NOPERM" in denied.stdout + denied.stderr, command
+    errors = host.check_output("journalctl -u prometheus-redis-exporter --no-pager -o cat")
+    assert "NOPERM" not in errors
 
 
 def test_configuration_is_read_only_to_redis_and_persistent(host):
