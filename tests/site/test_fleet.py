@@ -167,7 +167,7 @@ def test_prometheus_pair_scrapes_the_fleet_and_loads_the_components_alerts(fleet
         logged_in = get("query?query=sum(pg_up)")
         assert logged_in["result"][0]["value"][1] == "3", (replica, logged_in)
         databases = get("query?query=count%20by%20(datname)%20(pg_stat_database_numbackends)")
-        names = {r["metric"]["datname"] for r in databases}
+        names = {r["metric"].get("datname") for r in databases["result"]}
         wanted = {s["database"] for s in CATALOG["services"] if s.get("database")}
         assert wanted and wanted <= names, (replica, names)
         # Every Redis answers its exporter's statistics-only login; one of them is the master.
