@@ -9,6 +9,7 @@ import json
 import re
 import shlex
 import time
+from urllib.parse import quote
 
 import pytest
 import testinfra
@@ -119,15 +120,17 @@ def test_scrape_across_nodes_through_the_firewall(fleet):
 def test_prometheus_pair_scrapes_the_fleet_and_loads_the_components_alerts(fleet):
     """Both replicas (observability: mach-b1, mach-c1) scrape every node exporter, each other,
     every Kafka broker's JMX exporter, every Patroni (TLS), etcd, postgres_exporter,
-    redis_exporter and MinIO (TLS) member, and both Alertmanager members, up, over the fleet's
-    firewalls; they load common's, their own, Alertmanager's, Kafka's, PostgreSQL's, Redis's
-    and MinIO's alerts, every rule healthy; both send alerts to both Alertmanager members over
-    TLS; Kafka reports one active controller, Patroni one primary with a synchronous standby,
-    the exporters read every service database and one Redis master."""
+    redis_exporter, OpenBao (TLS, no token) and MinIO (TLS) member, and both Alertmanager
+    members, up, over the fleet's firewalls; they load common's, their own, Alertmanager's,
+    Kafka's, PostgreSQL's, Redis's, Vault's and MinIO's alerts, every rule healthy; both send
+    alerts to both Alertmanager members over TLS; Kafka reports one active controller, Patroni
+    one primary with a synchronous standby, the exporters read every service database and one
+    Redis master, and Vault one active member of three unsealed."""
     expected = (
         {("node", h) for h in HOSTS}
         | {("kafka", h) for h in HOSTS}
         | {(job, h) for job in ("patroni", "etcd", "postgres", "redis", "minio") for h in HOSTS}
+        | {("vault", h) for h in HOSTS}
         | {("prometheus", h) for h in ("mach-b1", "mach-c1")}
         | {("alertmanager", h) for h in ("mach-b1", "mach-c1")}
     )
@@ -151,7 +154,7 @@ def test_prometheus_pair_scrapes_the_fleet_and_loads_the_components_alerts(fleet
             time.sleep(3)
         groups = get("rules")["groups"]
         assert {g["name"] for g in groups} == {
-            "node", "prometheus", "alertmanager", "kafka", "postgresql", "redis", "minio"
+            "node", "prometheus", "alertmanager", "kafka", "postgresql", "redis", "vault", "minio"
         }  # fmt: skip
         alertmanagers = get("alertmanagers")["activeAlertmanagers"]
         assert sorted(a["url"] for a in alertmanagers) == [
@@ -175,6 +178,9 @@ def test_prometheus_pair_scrapes_the_fleet_and_loads_the_components_alerts(fleet
             "query?query=sum(redis_up)*10%2Bcount(redis_instance_info%7Brole%3D%22master%22%7D)"
         )
         assert redis["result"][0]["value"][1] == "31", (replica, redis)
+        query = "sum(vault_core_active)*10+count(max without (cluster) (vault_core_unsealed) == 1)"
+        vault = get(f"query?query={quote(query)}")
+        assert vault["result"][0]["value"][1] == "13", (replica, vault)
 
 
 def test_vault_serves_from_every_zone(fleet):

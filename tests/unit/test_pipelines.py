@@ -61,7 +61,12 @@ def test_ci_run_calls_the_readme_test_command():
     # by the same canned recipes as the targets of those names
     makefile = (ROOT / "Makefile").read_text()
     test_deps = re.search(r"^test: (.*?)##", makefile, re.M)[1].split()
-    assert {"lint", "unit", "artifacts"} <= set(test_deps)
+    assert "prerequisites" in test_deps
+    # prerequisites: the bundle builds in the background while lint and unit run; both must pass
+    prereq = re.search(r"^prerequisites: .*\n((?:\t.*\n)+)", makefile, re.M)[1]
+    assert "$(MAKE) --no-print-directory artifacts" in prereq
+    assert "$(MAKE) --no-print-directory lint unit" in prereq
+    assert "wait $$bundle || brc=$$?" in prereq and "test $$rc -eq 0 -a $$brc -eq 0" in prereq
     recipe = re.search(r"^test: .*\n((?:\t.*\n)+)", makefile, re.M)[1]
     lanes = set(re.findall(r"\$\((?:call )?run-([a-z-]+)[),]", recipe))
     assert lanes == {"molecule", "molecule-matrix", "bundle-test", "integration-test", "site"}

@@ -34,18 +34,23 @@ JOBS = [
         "ca_file": "/etc/prometheus/tls/ca.crt",
     },
     {"job": "prometheus", "group": "monitoring", "port": 9090},
-]
+    {"job": "vault", "group": "all", "port": 8200, "path": "/v1/sys/metrics",
+     "params": {"format": ["prometheus"]}},
+]  # fmt: skip
 
 
 def test_targets_are_the_groups_hosts_labelled_with_node_and_zone():
     configs = {c["job_name"]: c for c in prometheus_scrape_configs(JOBS, GROUPS, HOSTVARS)}
-    assert list(configs) == ["node", "kafka", "prometheus"]  # no postgresql hosts: no job
+    assert list(configs) == ["node", "kafka", "prometheus", "vault"]  # no postgresql hosts: no job
     assert configs["node"]["static_configs"] == [
         {"targets": ["a1:9100"], "labels": {"node": "a1", "zone": "zone-a"}},
         {"targets": ["10.0.2.11:9100"], "labels": {"node": "b1", "zone": "zone-b"}},
         {"targets": ["c1:9100"], "labels": {"node": "c1", "zone": "zone-c"}},
     ]
     assert configs["kafka"]["scrape_interval"] == "60s"
+    assert configs["vault"]["params"] == {"format": ["prometheus"]}
+    assert configs["vault"]["metrics_path"] == "/v1/sys/metrics"
+    assert "params" not in configs["node"]
     assert [s["labels"]["node"] for s in configs["prometheus"]["static_configs"]] == ["a1", "b1"]
     https = prometheus_scrape_configs(JOBS, {**GROUPS, "postgresql": ["a1"]}, HOSTVARS)
     patroni = next(c for c in https if c["job_name"] == "patroni")
@@ -61,6 +66,10 @@ def test_targets_are_the_groups_hosts_labelled_with_node_and_zone():
         ({"job": "x", "group": "all", "port": 1, "scheme": "ftp"}, "scheme must be http or https"),
         ({"job": "x", "group": "all", "port": 1, "ca_file": "/c"}, "ca_file needs scheme https"),
         ({"job": "x", "group": "all", "port": 70000}, "port 70000 out of range"),
+        (
+            {"job": "x", "group": "all", "port": 1, "params": {"format": "prometheus"}},
+            "params must",
+        ),
     ],
 )
 def test_a_bad_job_fails_naming_it(job, message):

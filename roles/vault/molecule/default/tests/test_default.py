@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import time
 import uuid
@@ -100,6 +101,26 @@ def test_tls_only_with_a_verified_certificate(host):
     conf = host.file("/etc/vault/vault.hcl")
     assert (conf.user, conf.group, conf.mode) == ("root", "vault", 0o640)
     assert "tls_disable" not in conf.content_string
+
+
+def unsealed(host, member) -> list[str]:
+    """The member's vault_core_unsealed values, read without a token as Prometheus does."""
+    served = host.check_output(
+        f"curl -fsS --cacert {NODE_CA} 'https://{member}:8200/v1/sys/metrics?format=prometheus'"
+    )
+    return re.findall(r'^vault_core_unsealed\{cluster="[^"]*"\} (\S+)$', served, re.M)
+
+
+def test_metrics_need_no_token_and_nothing_else_is_opened(host):
+    """Prometheus reads every member's metrics over TLS without a token (vault_metrics); the
+    rest of the API still refuses a request without one."""
+    me = host.backend.get_hostname()
+    assert "1" in unsealed(host, me)
+    mounts = host.run(
+        f"curl -sS -o /dev/null -w '%{{http_code}}' --cacert {NODE_CA} "
+        f"https://{me}:8200/v1/sys/mounts"
+    )
+    assert mounts.stdout == "403"
 
 
 def test_init_result_stays_on_the_controller():
@@ -241,6 +262,8 @@ def test_failover_then_unseal_through_the_playbook(host):
             pass
         time.sleep(0.5)
     assert client(old, token=False).sys.read_seal_status()["sealed"] is True
+    # A sealed member still tells Prometheus so (VaultSealed), without a token.
+    assert unsealed(node(old), old) == ["0"]
     unseal = lifecycle("unseal")
     assert unseal.returncode == 0, unseal.stdout[-3000:]
     assert_no_key_material(unseal.stdout + unseal.stderr)

@@ -14,9 +14,9 @@ short_description: Prometheus scrape configs from inventory groups, one job per 
 version_added: 0.3.0
 description:
   - Turns a list of jobs (a component's metrics endpoint - job name, inventory group, port,
-    path, scheme) into Prometheus C(scrape_configs). Each job's targets are the hosts of its
-    group, in inventory order, each labelled with its node name and zone; a job whose group
-    has no hosts is left out, so one job list serves every inventory.
+    path, query parameters, scheme) into Prometheus C(scrape_configs). Each job's targets are
+    the hosts of its group, in inventory order, each labelled with its node name and zone; a
+    job whose group has no hosts is left out, so one job list serves every inventory.
   - An unknown field, a missing field or a bad scheme fails with a message naming the job.
   - The same module provides C(catalog_scrape_jobs), the jobs of the services in
     services/catalog.yml (job named after the service, on the application group), and
@@ -58,7 +58,7 @@ _value:
   elements: dict
 """
 
-JOB_FIELDS = {"job", "group", "port", "path", "scheme", "ca_file", "interval"}
+JOB_FIELDS = {"job", "group", "port", "path", "params", "scheme", "ca_file", "interval"}
 REQUIRED = {"job", "group", "port"}
 
 
@@ -83,6 +83,14 @@ def _check_job(job: Any) -> None:
         )
     if job.get("ca_file") and job.get("scheme", "http") != "https":
         raise AnsibleFilterError(f"prometheus scrape job {name}: ca_file needs scheme https")
+    params = job.get("params", {})
+    if not isinstance(params, Mapping) or not all(
+        isinstance(v, list) and all(isinstance(x, str) for x in v) for v in params.values()
+    ):
+        raise AnsibleFilterError(
+            f"prometheus scrape job {name}: params must map names to lists of strings, "
+            f"e.g. {{format: [prometheus]}}, not {params!r}"
+        )
     if not 0 < int(job["port"]) < 65536:
         raise AnsibleFilterError(f"prometheus scrape job {name}: port {job['port']} out of range")
 
@@ -120,6 +128,8 @@ def prometheus_scrape_configs(
             "scheme": job.get("scheme", "http"),
             "static_configs": static,
         }
+        if job.get("params"):
+            config["params"] = {k: list(v) for k, v in job["params"].items()}
         if job.get("interval"):
             config["scrape_interval"] = job["interval"]
         if job.get("ca_file"):
