@@ -99,18 +99,18 @@ class Manifest:
                 entry["files"] = dict(files)
         text = self.path.read_text()
         start = re.search(rf"^  - name: {re.escape(name)}$", text, re.M)
-        end = re.compile(r"^(  - name: |\S)", re.M).search(text, start.end()) if start else None
-        stop = end.start() if end else len(text)
-        block = text[start.end() : stop] if start else ""
-        for file, digest in files.items():
-            # A digest YAML would read as a number (all digits) is quoted.
-            value = digest if isinstance(yaml.safe_load(digest), str) else f'"{digest}"'
-            pattern = rf"^(\s+{re.escape(file)}: )\"?[0-9a-f]{{64}}\"?$"
-            block, found = re.subn(pattern, rf"\g<1>{value}", block, flags=re.M)
-            if not found:
-                break
-        else:
-            if start:
+        if start:
+            end = re.compile(r"^(  - name: |\S)", re.M).search(text, start.end())
+            stop = end.start() if end else len(text)
+            block = text[start.end() : stop]
+            for file, digest in files.items():
+                # A digest YAML would read as a number (all digits) is quoted.
+                value = digest if isinstance(yaml.safe_load(digest), str) else f'"{digest}"'
+                pattern = rf"^(\s+{re.escape(file)}: )\"?[0-9a-f]{{64}}\"?$"
+                block, found = re.subn(pattern, rf"\g<1>{value}", block, flags=re.M)
+                if not found:
+                    break
+            else:
                 self.path.write_text(text[: start.end()] + block + text[stop:])
                 return
         header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
