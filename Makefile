@@ -28,7 +28,7 @@ ROLES_WITH_MOLECULE := $(patsubst roles/%/molecule/default/molecule.yml,%,$(wild
 
 .PHONY: help setup venv host-packages dockerd image up down converge preflight test lint \
         unit tools molecule molecule-matrix site bench lock clean distclean artifacts artifacts-list \
-        artifacts-test bundle-test integration-test base-snapshot prerequisites
+        artifacts-test bundle-test integration-test base-snapshot prerequisites services
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -81,6 +81,11 @@ tools: ## promtool and amtool from Debian's packages (offline validators), under
 unit: venv tools ## pytest: everything that needs no node and no bundle (alert rules via promtool)
 	$(BIN)/pytest -m "not fleet and not artifacts"
 
+# Each service (and the kit they share) builds and tests alone, in its own venv from its own
+# lock, on a real PostgreSQL server (services/Makefile; `UNITS=catalog` for one).
+services: host-packages ## the services: mypy, tests on real PostgreSQL, contract (schemathesis), coverage
+	$(MAKE) -C services test
+
 artifacts-test: bundle-test integration-test ## bundle-test, then integration-test
 
 bundle-test: artifacts ## the bundle: pinned, reproducible, its homes start, installable offline
@@ -126,13 +131,14 @@ test: setup prerequisites ## the whole suite, as CI runs it (two lanes side by s
 	molecule/substrate/lane-report.sh $$logs molecule $$molecule fleet $$fleet_rc; \
 	test $$molecule -eq 0 -a $$fleet_rc -eq 0
 
-# lint and unit run while the bundle builds (its downloads wait on the registries, and a fresh
-# machine's Go builds take minutes); its lines are prefixed "bundle| ". Either failing fails.
+# lint, unit and the services' tests run while the bundle builds (its downloads wait on the
+# registries, and a fresh machine's Go builds take minutes); its lines are prefixed "bundle| ".
+# Either failing fails.
 prerequisites: setup
 	@( set -o pipefail; $(MAKE) --no-print-directory artifacts 2>&1 | sed -u 's/^/bundle| /' ) & bundle=$$!; \
-	rc=0; $(MAKE) --no-print-directory lint unit || rc=$$?; \
+	rc=0; $(MAKE) --no-print-directory lint unit services || rc=$$?; \
 	brc=0; wait $$bundle || brc=$$?; \
-	echo "=== prerequisites: lint and unit rc=$$rc, bundle rc=$$brc"; \
+	echo "=== prerequisites: lint, unit and services rc=$$rc, bundle rc=$$brc"; \
 	test $$rc -eq 0 -a $$brc -eq 0
 
 define run-bundle-test

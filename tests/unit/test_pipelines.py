@@ -49,7 +49,7 @@ def test_the_three_pipelines_run_the_same_targets():
         targets_called(commands(".github/workflows/ci.yml"))
         == targets_called(commands(".gitlab-ci.yml"))
         == targets_called(jenkins)
-        == {"venv", "lint", "unit", "molecule", "site"}
+        == {"venv", "lint", "unit", "services", "molecule", "site"}
     )
 
 
@@ -62,10 +62,11 @@ def test_ci_run_calls_the_readme_test_command():
     makefile = (ROOT / "Makefile").read_text()
     test_deps = re.search(r"^test: (.*?)##", makefile, re.M)[1].split()
     assert "prerequisites" in test_deps
-    # prerequisites: the bundle builds in the background while lint and unit run; both must pass
+    # prerequisites: the bundle builds in the background while lint, unit and the services'
+    # tests run; both must pass
     prereq = re.search(r"^prerequisites: .*\n((?:\t.*\n)+)", makefile, re.M)[1]
     assert "$(MAKE) --no-print-directory artifacts" in prereq
-    assert "$(MAKE) --no-print-directory lint unit" in prereq
+    assert "$(MAKE) --no-print-directory lint unit services" in prereq
     assert "wait $$bundle || brc=$$?" in prereq and "test $$rc -eq 0 -a $$brc -eq 0" in prereq
     recipe = re.search(r"^test: .*\n((?:\t.*\n)+)", makefile, re.M)[1]
     lanes = set(re.findall(r"\$\((?:call )?run-([a-z-]+)[),]", recipe))

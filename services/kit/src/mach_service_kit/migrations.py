@@ -1,0 +1,37 @@
+"""Alembic for every service the same way: the migrations live in the service's package
+(`<service>/migrations`), the URL comes from the service's settings, never from a file, and
+they run over asyncpg like the app."""
+
+import asyncio
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import context
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+
+def config(script_location: Path, url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(script_location))
+    cfg.attributes["url"] = url
+    return cfg
+
+
+def run(metadata: sa.MetaData) -> None:
+    """The body of a service's migrations/env.py."""
+    url = context.config.attributes["url"]
+
+    def migrate(connection: Connection) -> None:
+        context.configure(connection=connection, target_metadata=metadata, compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def online() -> None:
+        engine = create_async_engine(url)
+        async with engine.connect() as connection:
+            await connection.run_sync(migrate)
+        await engine.dispose()
+
+    asyncio.run(online())

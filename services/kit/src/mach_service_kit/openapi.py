@@ -1,0 +1,50 @@
+"""`python -m mach_service_kit.openapi <module:factory> [--check FILE | --write FILE]`: the
+service's OpenAPI document, exported from the app itself (contracts/openapi/<service>/openapi.json)
+or compared with the exported file, which fails on drift."""
+
+import argparse
+import importlib
+import json
+import os
+import sys
+from pathlib import Path
+
+# The app is built, never started: no database is reached, so a dev URL suffices.
+EXPORT_ENV = {
+    "MACH_ENVIRONMENT": "dev",
+    "MACH_DATABASE_URL": "postgresql+asyncpg://export@localhost/export",
+}
+
+
+def render(target: str) -> str:
+    for name, value in EXPORT_ENV.items():
+        os.environ.setdefault(name, value)
+    module, _, factory = target.partition(":")
+    app = getattr(importlib.import_module(module), factory or "create_app")()
+    return json.dumps(app.openapi(), indent=2, sort_keys=True) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("target", help="module:factory building the app")
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--check", type=Path)
+    mode.add_argument("--write", type=Path)
+    args = parser.parse_args()
+    document = render(args.target)
+    if args.write:
+        args.write.parent.mkdir(parents=True, exist_ok=True)
+        args.write.write_text(document)
+        return 0
+    if not args.check.exists() or args.check.read_text() != document:
+        print(
+            f"{args.check} differs from the app's OpenAPI: run `make -C services openapi` and "
+            "commit the result (a breaking change needs a new /v version, docs/adr/0022)",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
