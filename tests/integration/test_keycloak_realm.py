@@ -1,12 +1,14 @@
 """mach.platform.keycloak_realm against a real Keycloak (the bundle's keycloak-quarkus-dist,
 started in dev mode) and a real OpenBao: the realm spec applies once and then changes nothing,
 check mode writes nothing, a bad spec writes nothing, and each confidential client's secret
-lands in Vault KV (read before write) and really authenticates the client."""
+lands in Vault KV (read before write) and really authenticates the client. Last, the catalog
+service (services/catalog, under uvicorn from its own venv, in production mode) checks the
+realm's real tokens: the role granted by the spec lets a client write, and revoking it in the
+spec stops the next token."""
 
 import base64
 import json
 import os
-import socket
 import subprocess
 import time
 import urllib.parse
@@ -14,19 +16,19 @@ import urllib.request
 import zipfile
 
 import pytest
-from vaultkit import BUNDLE, TOKEN, module, start_bao
+import yaml
+from pgkit import SUPERUSER_PASSWORD, psql, start_postgresql
+from vaultkit import BUNDLE, TOKEN, _free_port, module, start_bao
 
+from ansible_collections.mach.platform.plugins.filter.catalog import (
+    catalog_keycloak_clients,
+    catalog_keycloak_roles,
+)
 from conftest import ROOT, run, tool
 from mach_ops.artifacts import load_manifest
 
 pytestmark = pytest.mark.artifacts
 ADMIN_PASSWORD = "kc-integration-admin"  # a throwaway dev server's bootstrap admin
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +110,8 @@ def apply(keycloak, bao, spec, *flags, rotate=()):
     return module(bao, "keycloak_realm", args, *flags)
 
 
-def realms(keycloak):
+def admin_token(keycloak):
+    """The bootstrap admin's token (realm master)."""
     body = urllib.parse.urlencode(
         {"grant_type": "password", "client_id": "admin-cli", "username": "admin",
          "password": ADMIN_PASSWORD}
@@ -116,9 +119,12 @@ def realms(keycloak):
     with urllib.request.urlopen(
         f"{keycloak}/realms/master/protocol/openid-connect/token", body, timeout=10
     ) as resp:
-        token = json.load(resp)["access_token"]
+        return json.load(resp)["access_token"]
+
+
+def realms(keycloak):
     req = urllib.request.Request(
-        f"{keycloak}/admin/realms", headers={"Authorization": f"Bearer {token}"}
+        f"{keycloak}/admin/realms", headers={"Authorization": f"Bearer {admin_token(keycloak)}"}
     )
     with urllib.request.urlopen(req, timeout=10) as resp:
         return {r["realm"] for r in json.load(resp)}
@@ -203,12 +209,12 @@ def test_rotating_a_client_secret_updates_vault_in_one_run(keycloak, bao):
     assert apply(keycloak, bao, SPEC)[1]["changed"] is False
 
 
-def access_token(keycloak, client_id, secret):
+def access_token(keycloak, client_id, secret, realm="mach"):
     body = urllib.parse.urlencode(
         {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
     ).encode()
     with urllib.request.urlopen(
-        f"{keycloak}/realms/mach/protocol/openid-connect/token", body, timeout=10
+        f"{keycloak}/realms/{realm}/protocol/openid-connect/token", body, timeout=10
     ) as resp:
         return json.load(resp)["access_token"]
 
@@ -322,3 +328,101 @@ def test_no_secret_in_verbose_output(keycloak, bao):
     output = proc.stdout + proc.stderr
     for value in (ADMIN_PASSWORD, TOKEN, secret):
         assert value not in output
+
+
+# The catalog service's own venv (make -C services venvs UNITS=catalog; make test builds it).
+CATALOG_VENV = ROOT / ".cache" / "services" / "catalog" / "bin"
+SERVICE_CATALOG = yaml.safe_load((ROOT / "services" / "catalog.yml").read_text())
+
+
+def shop_spec(bot_roles):
+    """A realm from the catalogue (its editor roles, a client per service) plus an editing
+    robot whose service account holds `bot_roles`."""
+    return {
+        "realm": "shop",
+        "roles": catalog_keycloak_roles(SERVICE_CATALOG),
+        "client_scopes": [{"name": "services"}],
+        "clients": [
+            *catalog_keycloak_clients(SERVICE_CATALOG),
+            {"client_id": "catalog-bot", "service_accounts": True,
+             "service_account_roles": bot_roles},
+        ],
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def catalog_service(keycloak):
+    """The catalog on its own migrated database, checking tokens of the realm `shop`."""
+    assert (CATALOG_VENV / "uvicorn").exists(), "run make -C services venvs UNITS=catalog"
+    with start_postgresql() as port:
+        password = "catalog-" + os.urandom(8).hex()
+        for sql in (f"CREATE ROLE catalog LOGIN PASSWORD '{password}'",
+                    "CREATE DATABASE catalog OWNER catalog"):  # fmt: skip
+            assert psql(port, "postgres", SUPERUSER_PASSWORD, sql).returncode == 0
+        env = {
+            **os.environ,
+            "MACH_ENVIRONMENT": "prod",
+            "MACH_DATABASE_URL": f"postgresql+asyncpg://catalog:{password}@127.0.0.1:{port}/catalog",
+            "MACH_JWT_JWKS_URL": f"{keycloak}/realms/shop/protocol/openid-connect/certs",
+            "MACH_JWT_ISSUER": f"{keycloak}/realms/shop",
+        }
+        migrate = run([str(CATALOG_VENV / "catalog-migrate"), "upgrade", "head"], env=env)
+        assert migrate.returncode == 0, migrate.stderr[-2000:]
+        http = _free_port()
+        proc = subprocess.Popen(
+            [str(CATALOG_VENV / "uvicorn"), "--factory", "catalog.main:create_app",
+             "--host", "127.0.0.1", "--port", str(http), "--no-access-log"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{http}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/readyz", timeout=2).close()
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "catalog did not start"
+                time.sleep(0.5)
+        yield url
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def create_category(url, slug, token=None):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    body = json.dumps({"slug": slug, "name": slug.title()}).encode()
+    req = urllib.request.Request(f"{url}/v1/categories", body, headers, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_the_catalog_accepts_the_realms_tokens_by_role(keycloak, bao, catalog_service):
+    rc, res = apply(keycloak, bao, shop_spec(["catalog-editor"]))
+    assert (
+        rc == 0
+        and "client catalog-bot: grant its service account catalog-editor" in (res["actions"])
+    ), res
+    assert apply(keycloak, bao, shop_spec(["catalog-editor"]))[1]["changed"] is False
+
+    def token(client):
+        secret = kv(bao, f"keycloak/shop/{client}")["data"]["client_secret"]
+        return access_token(keycloak, client, secret, realm="shop")
+
+    assert create_category(catalog_service, "tea", token("catalog-bot")) == 201
+    assert create_category(catalog_service, "cups", token("order")) == 403  # no editor role
+    assert create_category(catalog_service, "cups") == 401
+    # a valid token of another realm (master's admin) is not the catalog's issuer's
+    assert create_category(catalog_service, "cups", admin_token(keycloak)) == 401
+
+    rc, res = apply(keycloak, bao, shop_spec([]))
+    assert rc == 0 and res["actions"] == [
+        "client catalog-bot: revoke from its service account catalog-editor"
+    ], res
+    assert create_category(catalog_service, "cups", token("catalog-bot")) == 403
+    with urllib.request.urlopen(f"{catalog_service}/v1/categories", timeout=10) as resp:
+        assert [c["slug"] for c in json.load(resp)["items"]] == ["tea"]

@@ -10,6 +10,7 @@ from ansible_collections.mach.platform.plugins.filter.catalog import (
     catalog_kafka_topics,
     catalog_kafka_users,
     catalog_keycloak_clients,
+    catalog_keycloak_roles,
     catalog_postgresql_databases,
     catalog_problems,
     catalog_redis_users,
@@ -74,14 +75,18 @@ def test_redis_users_and_keycloak_clients_fit_their_consumers():
     assert [u["name"] for u in catalog_redis_users(CATALOG)] == ["cart", "customer"]
     assert catalog_redis_users(CATALOG)[0]["keys"] == ["cart:*"]
     clients = catalog_keycloak_clients(CATALOG)
+    roles = catalog_keycloak_roles(CATALOG)
     validate(
         {
             "realm": "mach",
+            "roles": roles,
             "client_scopes": [{"name": "services"}],
             "clients": clients,
         }
     )
     assert {c["client_id"] for c in clients} == EIGHT
+    # the role each service's settings require for writes (services/kit: write_role)
+    assert {r["name"] for r in roles} == {f"{s}-editor" for s in EIGHT}
 
 
 def test_problems_name_the_service_and_field():

@@ -14,7 +14,8 @@ description:
     databases, a topic produced by two services, a topic consumed that nobody produces, a call
     to an unknown service, a route outside /v1 - and names the service and field at fault.
   - The same module provides C(catalog_kafka_topics), C(catalog_kafka_acls),
-    C(catalog_redis_users), C(catalog_postgresql_databases) and C(catalog_keycloak_clients),
+    C(catalog_redis_users), C(catalog_postgresql_databases), C(catalog_keycloak_clients) and
+    C(catalog_keycloak_roles),
     which turn the catalogue into the variables of the kafka, redis and postgresql roles and
     the keycloak_realm spec, and C(vault_postgresql_roles), which turns the databases into
     the Vault database roles that issue each service's dynamic logins, and
@@ -306,6 +307,15 @@ def catalog_keycloak_clients(catalog: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def catalog_keycloak_roles(catalog: dict[str, Any]) -> list[dict[str, Any]]:
+    """The realm role each service requires for writes to its API (its `write_role`,
+    `<service>-editor`); grant it to a group or a client's service account in the realm spec."""
+    return [
+        {"name": f"{s['name']}-editor", "description": f"writes to the {s['name']} API"}
+        for s in _services(catalog)
+    ]
+
+
 class FilterModule:
     """mach.platform catalogue filters."""
 
@@ -317,6 +327,7 @@ class FilterModule:
             "catalog_kafka_users": catalog_kafka_users,
             "catalog_redis_users": catalog_redis_users,
             "catalog_keycloak_clients": catalog_keycloak_clients,
+            "catalog_keycloak_roles": catalog_keycloak_roles,
             "catalog_postgresql_databases": catalog_postgresql_databases,
             "vault_postgresql_roles": vault_postgresql_roles,
             "catalog_slo_rules": catalog_slo_rules,

@@ -37,6 +37,7 @@ CLIENT = {
     "redirect_uris",
     "web_origins",
     "default_client_scopes",
+    "service_account_roles",
 }
 
 
@@ -82,9 +83,12 @@ def validate(spec: Any) -> None:
                 problems.append(f"{where}.{key}: {name!r} appears twice")
             else:
                 seen.add(str(name))
-            for role in item.get("realm_roles", []):
-                if role not in roles:
-                    problems.append(f"{where}.realm_roles: {role!r} is not in spec.roles")
+            for field in ("realm_roles", "service_account_roles"):
+                for role in item.get(field, []):
+                    if role not in roles:
+                        problems.append(f"{where}.{field}: {role!r} is not in spec.roles")
+            if item.get("service_account_roles") and not item.get("service_accounts"):
+                problems.append(f"{where}.service_account_roles: needs service_accounts: true")
             for scope in item.get("default_client_scopes", []):
                 if scope not in scopes and scope not in BUILTIN_SCOPES:
                     problems.append(

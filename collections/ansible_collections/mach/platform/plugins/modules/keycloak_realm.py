@@ -52,7 +52,9 @@ options:
         C(client_scopes) (name, description, protocol, audiences - the C(aud) values its
         clients' access tokens carry, e.g. C(vault)), C(clients) (client_id, name,
         description, confidential, service_accounts, standard_flow, direct_access_grants,
-        redirect_uris, web_origins, default_client_scopes).
+        redirect_uris, web_origins, default_client_scopes, service_account_roles - realm roles
+        of the client's service account, of those in C(roles); other roles it holds, such as
+        the realm's default roles, are left alone).
     type: dict
     required: true
   rotate_client_secrets:
@@ -281,6 +283,8 @@ class Realm:
                 scopes = client.get("default_client_scopes")
                 create = {**body, **({"defaultClientScopes": scopes} if scopes else {})}
                 if not self.act(f"create client {body['clientId']}"):
+                    if body["serviceAccountsEnabled"]:
+                        self.service_account_roles(body["clientId"], None, client)
                     continue
                 uuid = self.admin.create_client(create)
             else:
@@ -288,6 +292,8 @@ class Realm:
                 differ = sorted(k for k, v in body.items() if _norm(have.get(k)) != _norm(v))
                 if differ and self.act(f"update client {body['clientId']}: {', '.join(differ)}"):
                     self.admin.update_client(uuid, {**have, **body})
+            if body["serviceAccountsEnabled"]:
+                self.service_account_roles(body["clientId"], uuid, client)
             if body["publicClient"]:
                 continue
             if (
@@ -300,6 +306,26 @@ class Realm:
                 continue  # check mode: the rotated secret does not exist to compare
             secrets[body["clientId"]] = self.admin.get_client_secrets(uuid)["value"]
         return secrets
+
+    def service_account_roles(
+        self, client_id: str, uuid: str | None, client: dict[str, Any]
+    ) -> None:
+        """The service account holds exactly the spec's roles listed for it, of those in
+        `roles` (None: check mode, the client is not created yet)."""
+        wanted = set(client.get("service_account_roles", []))
+        managed = {r["name"] for r in self.spec.get("roles", [])}
+        user, held = None, set()
+        if uuid is not None:
+            user = self.admin.get_client_service_account_user(uuid)["id"]
+            held = {r["name"] for r in self.admin.get_realm_roles_of_user(user)} & managed
+        add, drop = sorted(wanted - held), sorted(held - wanted)
+        if add and self.act(f"client {client_id}: grant its service account {', '.join(add)}"):
+            self.admin.assign_realm_roles(user, [self.admin.get_realm_role(r) for r in add])
+        if drop and self.act(
+            f"client {client_id}: revoke from its service account {', '.join(drop)}"
+        ):
+            roles = [self.admin.get_realm_role(r) for r in drop]
+            self.admin.delete_realm_roles_of_user(user, roles)
 
 
 def _norm(value: Any) -> Any:

@@ -18,7 +18,10 @@ def test_a_sound_spec_passes():
             "roles": [{"name": "admin"}],
             "groups": [{"name": "ops", "realm_roles": ["admin"]}],
             "client_scopes": [{"name": "services"}],
-            "clients": [{"client_id": "catalog", "default_client_scopes": ["services", "email"]}],
+            "clients": [
+                {"client_id": "catalog", "default_client_scopes": ["services", "email"]},
+                {"client_id": "bot", "service_accounts": True, "service_account_roles": ["admin"]},
+            ],
         }
     )
 
@@ -31,7 +34,12 @@ def test_every_problem_is_listed_with_its_path():
                 "setting": {},
                 "settings": {"display_nam": "x"},
                 "roles": [{"name": "a"}, {"name": "a"}],
-                "clients": [{"client_id": "c", "default_client_scopes": ["nope"]}, {}],
+                "clients": [
+                    {"client_id": "c", "default_client_scopes": ["nope"]},
+                    {},
+                    {"client_id": "d", "service_account_roles": ["a"]},
+                    {"client_id": "e", "service_accounts": True, "service_account_roles": ["b"]},
+                ],
             }
         )
     msg = str(err.value)
@@ -41,6 +49,8 @@ def test_every_problem_is_listed_with_its_path():
         "spec.roles[1].name: 'a' appears twice",
         "spec.clients[0].default_client_scopes: 'nope'",
         "spec.clients[1].client_id: required",
+        "spec.clients[2].service_account_roles: needs service_accounts: true",
+        "spec.clients[3].service_account_roles: 'b' is not in spec.roles",
     ):
         assert fragment in msg, fragment
 
