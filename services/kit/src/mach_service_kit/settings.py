@@ -33,6 +33,14 @@ class ServiceSettings(BaseSettings):
     # needs a valid token from the issuer, with this role when it is set.
     write_role: str | None = None
     max_body_bytes: int = 1_048_576
+    # Kafka: brokers as host:port[,host:port]; unset = the service publishes and consumes
+    # nothing. Outside dev and test: SASL_SSL with SCRAM-SHA-512 as the service's own user
+    # (services/catalog.yml's ACLs), the cluster's CA.
+    kafka_bootstrap: str | None = None
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_SSL"] = "SASL_SSL"
+    kafka_username: str | None = None
+    kafka_password: SecretStr | None = None
+    kafka_ca_file: str | None = None
     # OTLP/HTTP traces endpoint (Jaeger's collector); unset = no export.
     otlp_endpoint: str | None = None
     log_level: str = "INFO"
@@ -46,6 +54,15 @@ class ServiceSettings(BaseSettings):
             raise ValueError(
                 f"database_url carries a placeholder password; {self.environment} needs the "
                 "credential from Vault (MACH_DATABASE_URL or the database_url credential file)"
+            )
+        if self.kafka_bootstrap and (
+            self.kafka_security_protocol != "SASL_SSL"
+            or self.kafka_password is None
+            or self.kafka_password.get_secret_value().lower() in PLACEHOLDERS
+        ):
+            raise ValueError(
+                f"{self.environment} reaches Kafka over SASL_SSL with the service's SCRAM "
+                "password (kafka_password from Vault)"
             )
         if not (self.jwt_jwks_url and self.jwt_issuer):
             raise ValueError(

@@ -1,27 +1,34 @@
 """Test helpers every service's suite uses: a real PostgreSQL server (Debian's binaries, a
 fresh cluster in a temporary directory on a free loopback port, scram-sha-256 only, run as the
-`postgres` system user), a database and login per service on it, and a signing key whose JWKS
+`postgres` system user), a database and login per service on it, a real Kafka broker from the
+bundle's jars (TLS and SCRAM like the fleet's), and a signing key whose JWKS
 is served over HTTP like Keycloak's (the app's verification path is the production one; a
 real Keycloak's tokens are checked in tests/integration)."""
 
+import ipaddress
 import json
 import os
 import secrets
 import shutil
 import socket
 import subprocess
+import tarfile
 import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
 
 PG_BIN = Path(os.environ.get("MACH_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
@@ -142,3 +149,163 @@ class TokenIssuer:
             "azp": "test-client", "realm_access": {"roles": list(roles)}, **claims,
         }  # fmt: skip
         return jwt.encode(body, self.key, algorithm="RS256", headers={"kid": self.kid})
+
+
+def _tls_material(directory: Path) -> tuple[Path, Path]:
+    """A throwaway CA and a certificate for 127.0.0.1 signed by it: (ca.crt, server.pem with
+    the key and the certificate, as Kafka's PEM keystore reads it)."""
+    now = datetime.now(UTC)
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name("mach test CA"))
+        .issuer_name(name("mach test CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name("kafka"))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    ca_file, pem = directory / "ca.crt", directory / "server.pem"
+    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    pem.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        + cert.public_bytes(serialization.Encoding.PEM)
+    )
+    return ca_file, pem
+
+
+@dataclass(frozen=True)
+class KafkaServer:
+    bootstrap: str
+    ca_file: str
+    # SCRAM-SHA-512 users created at format time: name -> password
+    users: dict[str, str]
+
+
+def kafka_jars() -> Path:
+    """The bundle's Kafka jars (artifacts/manifest.yml: kafka), as `make artifacts` builds
+    them; MACH_KAFKA_JARS names the tarball directly."""
+    named = os.environ.get("MACH_KAFKA_JARS")
+    if named:
+        return Path(named)
+    state = Path(os.environ.get("MACH_STATE_DIR", "/var/lib/mach-platform"))
+    found = sorted(state.glob("artifacts/files/kafka/*/kafka-*-jars.tar.gz"))
+    if not found:
+        raise FileNotFoundError(f"no Kafka jars under {state}/artifacts: run `make artifacts`")
+    return found[-1]
+
+
+@contextmanager
+def kafka_server(users: Sequence[str] = ()) -> Iterator[KafkaServer]:
+    """A real single-node Kafka (KRaft, broker and controller in one JVM) from the bundle's
+    jars, on a free loopback port with TLS and SCRAM-SHA-512 like the fleet's brokers; each
+    of `users` gets a random password."""
+    base = Path(tempfile.mkdtemp(prefix="mach-svc-kafka-"))
+    with tarfile.open(kafka_jars()) as tar:
+        tar.extractall(base, filter="data")
+    (home,) = [p for p in base.iterdir() if p.is_dir()]
+    ca_file, pem = _tls_material(base)
+    admin = secrets.token_urlsafe(18)
+    passwords = {u: secrets.token_urlsafe(18) for u in users}
+    port, controller = free_port(), free_port()
+    properties = base / "server.properties"
+    properties.write_text(
+        "\n".join(
+            [
+                "process.roles=broker,controller",
+                "node.id=1",
+                f"controller.quorum.voters=1@127.0.0.1:{controller}",
+                f"listeners=SASL_SSL://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}",
+                f"advertised.listeners=SASL_SSL://127.0.0.1:{port}",
+                "listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
+                "inter.broker.listener.name=SASL_SSL",
+                "controller.listener.names=CONTROLLER",
+                "sasl.enabled.mechanisms=SCRAM-SHA-512",
+                "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512",
+                "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config="
+                "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                f'username="admin" password="{admin}";',
+                "ssl.keystore.type=PEM",
+                f"ssl.keystore.location={pem}",
+                "ssl.truststore.type=PEM",
+                f"ssl.truststore.location={ca_file}",
+                f"log.dirs={base / 'data'}",
+                "num.partitions=3",
+                "offsets.topic.replication.factor=1",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "share.coordinator.state.topic.replication.factor=1",
+                "share.coordinator.state.topic.min.isr=1",
+                "group.initial.rebalance.delay.ms=0",
+                "auto.create.topics.enable=false",
+                "",
+            ]
+        )
+    )
+    java = [
+        "java",
+        "-Xmx512m",
+        "-XX:TieredStopAtLevel=1",
+        "-XX:+UseSerialGC",
+        "-cp",
+        f"{home}/libs/*",
+    ]
+    scram = [
+        f"SCRAM-SHA-512=[name={name},password={password}]"
+        for name, password in {"admin": admin, **passwords}.items()
+    ]
+    subprocess.run(
+        [*java, "kafka.tools.StorageTool", "format", "--config", str(properties),
+         "--cluster-id", "bWFjaC10ZXN0LWthZmthMQ",
+         *[arg for entry in scram for arg in ("--add-scram", entry)]],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    log = (base / "kafka.log").open("wb")
+    proc = subprocess.Popen(
+        [*java, "kafka.Kafka", str(properties)], stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    "Kafka did not start: " + (base / "kafka.log").read_text()[-3000:]
+                )
+            time.sleep(0.3)
+        yield KafkaServer(f"127.0.0.1:{port}", str(ca_file), {"admin": admin, **passwords})
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        shutil.rmtree(base)
