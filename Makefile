@@ -181,8 +181,9 @@ artifacts: setup ## build the air-gap bundle (incremental; a no-op when nothing 
 artifacts-list: venv ## what an air-gapped site must bring, from artifacts/manifest.yml
 	@$(BIN)/mach artifacts list
 
-bench: venv ## benchmarks that print figures
+bench: venv ## benchmarks that print figures (preflight; the catalog's read and write paths)
 	$(BIN)/python bench/preflight_bench.py --hosts 1000
+	$(MAKE) -C services bench
 
 lock: ## re-pin: fresh venv from requirements/dev.txt, freeze into constraints.txt
 	rm -rf .cache/lockvenv && python3 -m venv .cache/lockvenv
