@@ -1,49 +1,27 @@
-"""The catalog's tests run on a real PostgreSQL server (mach_service_kit.testing): the
-migrations run once, and each test runs inside a transaction that is rolled back, so tests
-are isolated and leave nothing behind (STYLE 15)."""
+"""The catalog's tests run on a real PostgreSQL server (the kit's pytest plugin: `pg`,
+`issuer`, `monkeypatch_session`): the migrations run once, and each test's client runs in a
+transaction rolled back afterwards, so tests are isolated and leave nothing behind."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from catalog.main import create_app
 from catalog.migrate import main as migrate
-from catalog.settings import CatalogSettings
-from mach_service_kit.testing import PostgresServer, TokenIssuer, postgres_server
+from catalog.settings import CatalogSettings, get_settings
+from mach_service_kit.pytest_plugin import migrated_database, rollback_client
 
 EDITOR = "catalog-editor"
 
 
 @pytest.fixture(scope="session")
-def pg() -> Iterator[PostgresServer]:
-    with postgres_server() as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
 def database_url(pg, monkeypatch_session) -> str:
-    url = pg.create_database("catalog")
+    url = migrated_database(pg, "catalog", migrate, get_settings.cache_clear)
+    # the settings the contract and migration tests' processes read
     monkeypatch_session.setenv("MACH_ENVIRONMENT", "test")
     monkeypatch_session.setenv("MACH_DATABASE_URL", url)
-    from catalog.settings import get_settings
-
-    get_settings.cache_clear()
-    assert migrate(["upgrade", "head"]) == 0
     return url
-
-
-@pytest.fixture(scope="session")
-def monkeypatch_session() -> Iterator[pytest.MonkeyPatch]:
-    with pytest.MonkeyPatch.context() as mp:
-        yield mp
-
-
-@pytest.fixture(scope="session")
-def issuer() -> Iterator[TokenIssuer]:
-    with TokenIssuer() as token_issuer:
-        yield token_issuer
 
 
 @pytest.fixture(scope="session")
@@ -64,22 +42,8 @@ def app(settings):
 
 @pytest.fixture
 async def client(app) -> AsyncIterator[httpx.AsyncClient]:
-    """A client whose requests all run in one outer transaction, rolled back afterwards: each
-    request's own transaction becomes a savepoint in it."""
-    database = app.state.database
-    async with database.engine.connect() as connection:
-        outer = await connection.begin()
-        original = database.sessions
-        database.sessions = async_sessionmaker(
-            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-        )
-        try:
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://catalog") as c:
-                yield c
-        finally:
-            database.sessions = original
-            await outer.rollback()
+    async with rollback_client(app, "http://catalog") as c:
+        yield c
 
 
 @pytest.fixture

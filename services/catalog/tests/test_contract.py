@@ -13,7 +13,9 @@ import httpx
 import pytest
 
 from catalog.migrate import main as migrate
+from catalog.settings import get_settings
 from mach_service_kit.openapi import render
+from mach_service_kit.pytest_plugin import migrated_database
 from mach_service_kit.testing import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -34,16 +36,9 @@ def test_the_exported_openapi_is_current():
 
 
 @pytest.fixture(scope="module")
-def server(pg, issuer, monkeypatch_session):
+def server(pg, issuer):
     """The catalog under uvicorn on its own migrated database (schemathesis' writes commit)."""
-    url = pg.create_database("catalog_contract")
-    with monkeypatch_session.context() as mp:
-        mp.setenv("MACH_DATABASE_URL", url)
-        from catalog.settings import get_settings
-
-        get_settings.cache_clear()
-        assert migrate(["upgrade", "head"]) == 0
-        get_settings.cache_clear()
+    url = migrated_database(pg, "catalog_contract", migrate, get_settings.cache_clear)
     port = free_port()
     env = {
         **os.environ,

@@ -20,6 +20,7 @@ from catalog.main import create_app
 from catalog.migrate import main as migrate
 from catalog.settings import CatalogSettings, get_settings
 from mach_service_kit import kafka
+from mach_service_kit.pytest_plugin import migrated_database
 from mach_service_kit.testing import kafka_server
 
 
@@ -30,15 +31,9 @@ def broker():
 
 
 @pytest.fixture(scope="module")
-def settings(pg, broker, issuer, monkeypatch_session) -> CatalogSettings:
+def settings(pg, broker, issuer) -> CatalogSettings:
     """The catalog on a database of its own (this module's writes commit)."""
-    url = pg.create_database("catalog_relay")
-    with monkeypatch_session.context() as mp:
-        mp.setenv("MACH_ENVIRONMENT", "test")
-        mp.setenv("MACH_DATABASE_URL", url)
-        get_settings.cache_clear()
-        assert migrate(["upgrade", "head"]) == 0
-    get_settings.cache_clear()
+    url = migrated_database(pg, "catalog_relay", migrate, get_settings.cache_clear)
     return CatalogSettings(
         environment="test",
         database_url=url,

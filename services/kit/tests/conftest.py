@@ -1,7 +1,7 @@
 """The kit's tests build a small app on the chassis (one router with a read, a guarded write and
 a failing route) over a real PostgreSQL server."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -13,7 +13,6 @@ from sqlalchemy import text
 from mach_service_kit import ProblemError, ServiceSettings, create_app
 from mach_service_kit.auth import WriterDep
 from mach_service_kit.db import SessionDep
-from mach_service_kit.testing import TokenIssuer, postgres_server
 
 router = APIRouter(prefix="/v1/things", tags=["things"])
 
@@ -42,18 +41,6 @@ async def create_thing(thing: Thing, _: WriterDep) -> Thing:
 @router.get("/boom/now")
 async def boom() -> None:
     raise RuntimeError("secret internals")
-
-
-@pytest.fixture(scope="session")
-def pg() -> Iterator:
-    with postgres_server() as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def issuer() -> Iterator[TokenIssuer]:
-    with TokenIssuer() as token_issuer:
-        yield token_issuer
 
 
 @pytest.fixture(scope="session")
