@@ -133,11 +133,14 @@ test: setup prerequisites ## the whole suite, as CI runs it (two lanes side by s
 	test $$molecule -eq 0 -a $$fleet_rc -eq 0
 
 # lint and unit run while the bundle builds (its downloads wait on the registries, and a fresh
-# machine's Go builds take minutes); its lines are prefixed "bundle| ". The services' tests
-# follow (their Kafka broker comes from the bundle). Any failing fails.
+# machine's Go builds take minutes) and the services' venvs install; their lines are prefixed
+# "bundle| " and "venvs| ". The services' tests follow (their Kafka broker comes from the
+# bundle). Any failing fails.
 prerequisites: setup
 	@( set -o pipefail; $(MAKE) --no-print-directory artifacts 2>&1 | sed -u 's/^/bundle| /' ) & bundle=$$!; \
+	( set -o pipefail; $(MAKE) --no-print-directory -C services -j3 venvs 2>&1 | sed -u 's/^/venvs| /' ) & venvs=$$!; \
 	rc=0; $(MAKE) --no-print-directory lint unit || rc=$$?; \
+	wait $$venvs || rc=$$?; \
 	brc=0; wait $$bundle || brc=$$?; \
 	src=0; test $$brc -ne 0 || $(MAKE) --no-print-directory services || src=$$?; \
 	echo "=== prerequisites: lint and unit rc=$$rc, bundle rc=$$brc, services rc=$$src"; \

@@ -3,30 +3,19 @@ not drift from the app, and schemathesis drives every documented operation of th
 (uvicorn, as the unit runs it) with generated valid and invalid requests: none may be a server
 error, and every response must match the document."""
 
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from catalog.migrate import main as migrate
 from catalog.settings import get_settings
 from mach_service_kit.openapi import render
 from mach_service_kit.pytest_plugin import migrated_database
-from mach_service_kit.testing import free_port
+from mach_service_kit.testing import schemathesis_run, uvicorn_server
 
-ROOT = Path(__file__).resolve().parents[3]
-EXPORTED = ROOT / "contracts" / "openapi" / "catalog" / "openapi.json"
-CHECKS = [
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_schema_conformance",
-    "negative_data_rejection",
-]
+EXPORTED = (
+    Path(__file__).resolve().parents[3] / "contracts" / "openapi" / "catalog" / "openapi.json"
+)
 
 
 def test_the_exported_openapi_is_current():
@@ -39,42 +28,17 @@ def test_the_exported_openapi_is_current():
 def server(pg, issuer):
     """The catalog under uvicorn on its own migrated database (schemathesis' writes commit)."""
     url = migrated_database(pg, "catalog_contract", migrate, get_settings.cache_clear)
-    port = free_port()
     env = {
-        **os.environ,
         "MACH_ENVIRONMENT": "test",
         "MACH_DATABASE_URL": url,
         "MACH_JWT_JWKS_URL": issuer.jwks_url,
         "MACH_JWT_ISSUER": issuer.issuer,
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "catalog.main:create_app",
-         "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail(f"catalog did not become ready: {proc.stderr.read().decode()[-2000:]}")
-    yield base
-    proc.terminate()
-    proc.wait(10)
+    with uvicorn_server("catalog.main:create_app", env) as base:
+        yield base
 
 
 def test_every_operation_keeps_the_contract(server, issuer, tmp_path):
     token = issuer.token(roles=["catalog-editor"], lifetime=900)
-    proc = subprocess.run(
-        [str(Path(sys.executable).parent / "schemathesis"), "run", f"{server}/openapi.json",
-         "--checks", ",".join(CHECKS), "--max-examples", "30", "--seed", "1",
-         "--header", f"Authorization: Bearer {token}", "--request-timeout", "10",
-         "--report", "junit", "--report-dir", str(tmp_path)],
-        capture_output=True, text=True, check=False, timeout=600,
-    )  # fmt: skip
+    proc = schemathesis_run(server, token, tmp_path)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]

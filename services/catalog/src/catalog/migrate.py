@@ -1,38 +1,15 @@
-"""`catalog-migrate [upgrade|check] [revision]`: the schema migrations, run as their own step
-before a new version starts (role mach_services), with the same settings as the app."""
+"""`catalog-migrate upgrade|downgrade|check|current [revision]` (mach_service_kit.migrations)."""
 
-import argparse
 import sys
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-
 from catalog.settings import get_settings
-from mach_service_kit.migrations import config
-
-HERE = Path(__file__).parent
-
-
-def alembic_config() -> Config:
-    return config(HERE / "migrations", get_settings().database_url.get_secret_value())
+from mach_service_kit import migrations
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("action", choices=["upgrade", "downgrade", "check", "current"])
-    parser.add_argument("revision", nargs="?", default="head")
-    args = parser.parse_args(argv)
-    cfg = alembic_config()
-    if args.action == "upgrade":
-        command.upgrade(cfg, args.revision)
-    elif args.action == "downgrade":
-        command.downgrade(cfg, args.revision)
-    elif args.action == "check":
-        command.check(cfg)  # fails when the models and the migrations disagree
-    else:
-        command.current(cfg)
-    return 0
+    url = get_settings().database_url.get_secret_value()
+    return migrations.main(argv, Path(__file__).parent / "migrations", url)
 
 
 if __name__ == "__main__":

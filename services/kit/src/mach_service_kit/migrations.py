@@ -2,11 +2,12 @@
 (`<service>/migrations`), the URL comes from the service's settings, never from a file, and
 they run over asyncpg like the app."""
 
+import argparse
 import asyncio
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import context
+from alembic import command, context
 from alembic.config import Config
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -35,3 +36,22 @@ def run(metadata: sa.MetaData) -> None:
         await engine.dispose()
 
     asyncio.run(online())
+
+
+def main(argv: list[str] | None, script_location: Path, url: str) -> int:
+    """`<service>-migrate upgrade|downgrade|check|current [revision]`: the schema migrations,
+    run as their own step before a new version starts (role mach_services)."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("action", choices=["upgrade", "downgrade", "check", "current"])
+    parser.add_argument("revision", nargs="?", default="head")
+    args = parser.parse_args(argv)
+    cfg = config(script_location, url)
+    if args.action == "upgrade":
+        command.upgrade(cfg, args.revision)
+    elif args.action == "downgrade":
+        command.downgrade(cfg, args.revision)
+    elif args.action == "check":
+        command.check(cfg)  # fails when the models and the migrations disagree
+    else:
+        command.current(cfg)
+    return 0

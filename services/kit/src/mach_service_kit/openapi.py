@@ -17,11 +17,15 @@ EXPORT_ENV = {
 
 
 def render(target: str) -> str:
-    for name, value in EXPORT_ENV.items():
-        os.environ.setdefault(name, value)
-    module, _, factory = target.partition(":")
-    app = getattr(importlib.import_module(module), factory or "create_app")()
-    return json.dumps(app.openapi(), indent=2, sort_keys=True) + "\n"
+    added = {k: v for k, v in EXPORT_ENV.items() if k not in os.environ}
+    os.environ.update(added)
+    try:
+        module, _, factory = target.partition(":")
+        app = getattr(importlib.import_module(module), factory or "create_app")()
+        return json.dumps(app.openapi(), indent=2, sort_keys=True) + "\n"
+    finally:
+        for name in added:
+            del os.environ[name]
 
 
 def main() -> int:

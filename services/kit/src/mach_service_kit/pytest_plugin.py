@@ -5,23 +5,30 @@ requests all run in one transaction that is rolled back after the test (STYLE 15
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
-import httpx
 import pytest
-from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from mach_service_kit.testing import PostgresServer, TokenIssuer, postgres_server
+# The rest is imported inside the fixtures: pytest loads this plugin before coverage starts.
+if TYPE_CHECKING:
+    import httpx
+    from fastapi import FastAPI
+
+    from mach_service_kit.testing import PostgresServer, TokenIssuer
 
 
 @pytest.fixture(scope="session")
-def pg() -> Iterator[PostgresServer]:
+def pg() -> Iterator["PostgresServer"]:
+    from mach_service_kit.testing import postgres_server
+
     with postgres_server() as server:
         yield server
 
 
 @pytest.fixture(scope="session")
-def issuer() -> Iterator[TokenIssuer]:
+def issuer() -> Iterator["TokenIssuer"]:
+    from mach_service_kit.testing import TokenIssuer
+
     with TokenIssuer() as token_issuer:
         yield token_issuer
 
@@ -33,7 +40,7 @@ def monkeypatch_session() -> Iterator[pytest.MonkeyPatch]:
 
 
 def migrated_database(
-    pg: PostgresServer,
+    pg: "PostgresServer",
     name: str,
     migrate: Callable[[list[str]], int],
     cache_clear: Callable[[], None],
@@ -53,9 +60,12 @@ def migrated_database(
 
 
 @asynccontextmanager
-async def rollback_client(app: FastAPI, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
+async def rollback_client(app: "FastAPI", base_url: str) -> AsyncIterator["httpx.AsyncClient"]:
     """A client whose requests run in one outer transaction, rolled back afterwards: each
     request's own transaction becomes a savepoint in it."""
+    import httpx
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
     database = app.state.database
     async with database.engine.connect() as connection:
         outer = await connection.begin()

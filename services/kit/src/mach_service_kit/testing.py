@@ -12,6 +12,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import tarfile
 import tempfile
 import threading
@@ -24,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -309,3 +311,92 @@ def kafka_server(users: Sequence[str] = ()) -> Iterator[KafkaServer]:
             proc.kill()
         log.close()
         shutil.rmtree(base)
+
+
+@contextmanager
+def uvicorn_server(factory: str, env: dict[str, str]) -> Iterator[str]:
+    """The service's app under uvicorn on a free port, as its unit runs it; yields its URL
+    once /readyz answers."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1",
+         "--port", str(port), "--no-access-log"],
+        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    stderr = proc.stderr.read().decode() if proc.stderr else ""
+                    raise RuntimeError(
+                        f"{factory} did not become ready: {stderr[-2000:]}"
+                    ) from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+# A request the schema does not allow must be refused by one of these (schemathesis'
+# defaults, plus 412 for a stale If-Match and 413 for a body over the limit).
+REJECTIONS = (
+    "400",
+    "401",
+    "403",
+    "404",
+    "405",
+    "406",
+    "409",
+    "412",
+    "413",
+    "415",
+    "422",
+    "428",
+    "429",
+)
+# What the contract tests hold every response to (schemathesis' checks).
+CONTRACT_CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+)
+
+
+def schemathesis_run(
+    base: str, token: str, report_dir: Path, examples: int = 30
+) -> subprocess.CompletedProcess[str]:
+    """schemathesis over every operation of the server's OpenAPI, with a writer's token."""
+    config = report_dir / "schemathesis.toml"
+    config.write_text(
+        f"[checks.negative_data_rejection]\nexpected-statuses = {json.dumps(list(REJECTIONS))}\n"
+    )
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(config), "run",
+         f"{base}/openapi.json",
+         "--checks", ",".join(CONTRACT_CHECKS), "--max-examples", str(examples), "--seed", "1",
+         "--header", f"Authorization: Bearer {token}", "--request-timeout", "10",
+         "--report", "junit", "--report-dir", str(report_dir)],
+        capture_output=True, text=True, check=False, timeout=900,
+    )  # fmt: skip
+
+
+def envelope_problems(envelope: dict[str, Any], contracts: Path) -> list[str]:
+    """What is wrong with an event envelope against its exported contract
+    (contracts/events/<service>/<type>.v<version>.json)."""
+    from jsonschema import Draft202012Validator  # test dependency only
+
+    path = contracts / f"{envelope['type']}.v{envelope['version']}.json"
+    if not path.exists():
+        return [f"{path.name}: no such contract"]
+    validator = Draft202012Validator(
+        json.loads(path.read_text()), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+    return [e.message for e in validator.iter_errors(envelope)]

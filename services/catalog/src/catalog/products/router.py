@@ -4,9 +4,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 
 from catalog.deps import SessionDep, WriterDep
-from catalog.etag import set_etag
 from catalog.products import service
 from catalog.products.schemas import SKU, ProductIn, ProductOut, ProductPage, ProductPatch
+from mach_service_kit.etag import set_etag
 
 router = APIRouter(prefix="/v1/products", tags=["products"])
 IfMatch = Annotated[str | None, Header(description="the ETag of the version being changed")]

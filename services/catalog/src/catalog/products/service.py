@@ -5,11 +5,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from catalog import TOPIC
-from catalog.etag import require_match
 from catalog.events import ProductDeleted
 from catalog.models import Category, Product, outbox
 from catalog.products.schemas import ProductIn, ProductOut, ProductPatch
 from mach_service_kit import ProblemError
+from mach_service_kit.etag import require_match
 
 
 async def _event(db_session: AsyncSession, event_type: str, product: Product) -> None:

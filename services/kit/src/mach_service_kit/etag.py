@@ -3,7 +3,7 @@ it back in If-Match (428 without one, 412 when another change came first)."""
 
 from fastapi import Response
 
-from mach_service_kit import ProblemError
+from mach_service_kit.problems import ProblemError
 
 
 def etag(version: int) -> str:

@@ -1,0 +1,79 @@
+"""The content service's tests run on a real PostgreSQL server (the kit's pytest plugin);
+each test's client runs in a transaction rolled back afterwards."""
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from content.main import create_app
+from content.migrate import main as migrate
+from content.settings import ContentSettings, get_settings
+
+from mach_service_kit.pytest_plugin import migrated_database, rollback_client
+
+ARTICLE = {
+    "key": "article",
+    "name": "Article",
+    "fields": [
+        {"name": "title", "type": "text", "required": True, "max_length": 120},
+        {"name": "body", "type": "rich_text"},
+        {"name": "rating", "type": "number", "localized": False},
+        {"name": "featured", "type": "boolean", "localized": False},
+        {"name": "issued", "type": "date", "localized": False},
+        {"name": "related", "type": "reference", "localized": False},
+    ],
+}
+
+
+@pytest.fixture(scope="session")
+def database_url(pg, monkeypatch_session) -> str:
+    url = migrated_database(pg, "content", migrate, get_settings.cache_clear)
+    monkeypatch_session.setenv("MACH_ENVIRONMENT", "test")
+    monkeypatch_session.setenv("MACH_DATABASE_URL", url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url, issuer) -> ContentSettings:
+    return ContentSettings(
+        environment="test",
+        database_url=database_url,
+        jwt_jwks_url=issuer.jwks_url,
+        jwt_issuer=issuer.issuer,
+    )
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
+    async with rollback_client(app, "http://content") as c:
+        yield c
+
+
+@pytest.fixture
+def editor(issuer) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issuer.token(roles=['content-editor'])}"}
+
+
+@pytest.fixture
+async def article_type(client, editor) -> dict:
+    r = await client.post("/v1/content-types", json=ARTICLE, headers=editor)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+@pytest.fixture
+async def entry(client, editor, article_type) -> dict:
+    body = {
+        "content_type": "article",
+        "slug": "hello",
+        "fields": {"en": {"title": "Hello", "body": "<p>Hi</p>", "rating": 4.5},
+                   "de": {"title": "Hallo"}},
+    }  # fmt: skip
+    r = await client.post("/v1/entries", json=body, headers=editor)
+    assert r.status_code == 201, r.text
+    return r.json()
