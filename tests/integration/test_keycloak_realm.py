@@ -31,6 +31,18 @@ pytestmark = pytest.mark.artifacts
 ADMIN_PASSWORD = "kc-integration-admin"  # a throwaway dev server's bootstrap admin
 
 
+def await_http(url, proc, seconds, what):
+    """Until `url` answers; fails when `proc` exits first or `seconds` pass."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            assert proc.poll() is None and time.monotonic() < deadline, f"{what} did not start"
+            time.sleep(0.5)
+
+
 @pytest.fixture(scope="module")
 def keycloak(tmp_path_factory):
     (a,) = [
@@ -60,14 +72,7 @@ def keycloak(tmp_path_factory):
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 240
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/realms/master", timeout=2).close()
-            break
-        except OSError:
-            assert proc.poll() is None and time.monotonic() < deadline, "Keycloak did not start"
-            time.sleep(1)
+    await_http(f"{url}/realms/master", proc, 240, "Keycloak")
     yield url
     proc.terminate()
     proc.wait(timeout=60)
@@ -375,14 +380,7 @@ def catalog_service(keycloak):
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         url = f"http://127.0.0.1:{http}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/readyz", timeout=2).close()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, "catalog did not start"
-                time.sleep(0.5)
+        await_http(f"{url}/readyz", proc, 60, "catalog")
         yield url
         proc.terminate()
         proc.wait(timeout=30)

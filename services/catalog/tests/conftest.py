@@ -2,15 +2,12 @@
 `issuer`, `monkeypatch_session`): the migrations run once, and each test's client runs in a
 transaction rolled back afterwards, so tests are isolated and leave nothing behind."""
 
-from collections.abc import AsyncIterator
-
-import httpx
 import pytest
 
 from catalog.main import create_app
 from catalog.migrate import main as migrate
 from catalog.settings import CatalogSettings, get_settings
-from mach_service_kit.pytest_plugin import migrated_database, rollback_client
+from mach_service_kit.pytest_plugin import migrated_database
 
 EDITOR = "catalog-editor"
 
@@ -36,14 +33,8 @@ def settings(database_url, issuer) -> CatalogSettings:
 
 
 @pytest.fixture(scope="session")
-def app(settings):
-    return create_app(settings)
-
-
-@pytest.fixture
-async def client(app) -> AsyncIterator[httpx.AsyncClient]:
-    async with rollback_client(app, "http://catalog") as c:
-        yield c
+def app_factory():
+    return create_app
 
 
 @pytest.fixture

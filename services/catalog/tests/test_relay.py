@@ -12,7 +12,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from catalog import TOPIC
@@ -21,7 +20,7 @@ from catalog.migrate import main as migrate
 from catalog.settings import CatalogSettings, get_settings
 from mach_service_kit import kafka
 from mach_service_kit.pytest_plugin import migrated_database
-from mach_service_kit.testing import kafka_server
+from mach_service_kit.testing import consume, kafka_server
 
 
 @pytest.fixture(scope="module")
@@ -43,20 +42,6 @@ def settings(pg, broker, issuer) -> CatalogSettings:
         kafka_password=broker.users["catalog"],
         kafka_ca_file=broker.ca_file,
     )
-
-
-async def consume(settings, count):
-    consumer = AIOKafkaConsumer(TOPIC, **kafka.options(settings), auto_offset_reset="earliest")
-    await consumer.start()
-    records = []
-    try:
-        while len(records) < count:
-            batch = await consumer.getmany(timeout_ms=15000)
-            assert batch, f"only {len(records)} of {count} events arrived"
-            records += [r for rs in batch.values() for r in rs]
-    finally:
-        await consumer.stop()
-    return records
 
 
 async def test_committed_changes_are_published_keyed_and_in_order(settings, issuer):
@@ -96,9 +81,9 @@ async def test_committed_changes_are_published_keyed_and_in_order(settings, issu
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
-        records = await consume(settings, 4)
+        records = await consume(settings, TOPIC, 4)
         await asyncio.sleep(1)  # anything more would be a duplicate or the failed request's
-        extra = await consume(settings, 4)
+        extra = await consume(settings, TOPIC, 4)
     finally:
         relay.send_signal(signal.SIGTERM)
         rc = relay.wait(30)

@@ -1,15 +1,12 @@
 """The content service's tests run on a real PostgreSQL server (the kit's pytest plugin);
 each test's client runs in a transaction rolled back afterwards."""
 
-from collections.abc import AsyncIterator
-
-import httpx
 import pytest
+
 from content.main import create_app
 from content.migrate import main as migrate
 from content.settings import ContentSettings, get_settings
-
-from mach_service_kit.pytest_plugin import migrated_database, rollback_client
+from mach_service_kit.pytest_plugin import migrated_database
 
 ARTICLE = {
     "key": "article",
@@ -44,14 +41,8 @@ def settings(database_url, issuer) -> ContentSettings:
 
 
 @pytest.fixture(scope="session")
-def app(settings):
-    return create_app(settings)
-
-
-@pytest.fixture
-async def client(app) -> AsyncIterator[httpx.AsyncClient]:
-    async with rollback_client(app, "http://content") as c:
-        yield c
+def app_factory():
+    return create_app
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
 import uuid
 
 import sqlalchemy as sa
-from content.models import outbox
 
 from conftest import ARTICLE
+from content.models import outbox
 
 
 async def events(app, key=None):

@@ -4,9 +4,9 @@ contracts/events/content promises, and the contracts are current."""
 from pathlib import Path
 
 import sqlalchemy as sa
+
 from content.events import EVENTS
 from content.models import outbox
-
 from mach_service_kit.events import export
 from mach_service_kit.testing import envelope_problems
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from pydantic import ValidationError
 
@@ -20,7 +20,7 @@ from mach_service_kit.consumer import Consumer, PermanentError, processed_table
 from mach_service_kit.db import Database
 from mach_service_kit.outbox import Outbox, outbox_table
 from mach_service_kit.relay import RELAY_LOCK, Relay
-from mach_service_kit.testing import KafkaServer, kafka_server
+from mach_service_kit.testing import KafkaServer, consume, kafka_server
 
 TOPIC = "things.events"
 metadata = sa.MetaData()
@@ -82,22 +82,6 @@ async def write(db, key, name, event_type="things.Renamed", version=1):
         )
 
 
-async def drain(settings, topic, count, group=None):
-    c = AIOKafkaConsumer(
-        topic, **kafka.options(settings), group_id=group, auto_offset_reset="earliest"
-    )
-    await c.start()
-    records = []
-    try:
-        while len(records) < count:
-            batch = await c.getmany(timeout_ms=5000)
-            assert batch, f"only {len(records)} of {count} records arrived"
-            records += [r for rs in batch.values() for r in rs]
-    finally:
-        await c.stop()
-    return records
-
-
 async def test_the_relay_publishes_committed_events_in_order_once(
     database, producer, kafka_settings
 ):
@@ -109,7 +93,7 @@ async def test_the_relay_publishes_committed_events_in_order_once(
     assert await relay.publish_batch() == 5
     assert await relay.publish_batch() == 4
     assert await relay.publish_batch() == 0
-    records = await drain(kafka_settings, TOPIC, 9)
+    records = await consume(kafka_settings, TOPIC, 9)
     assert {r.value and json.loads(r.value)["id"] for r in records} == {e["id"] for e in sent}
     for key in ("thing-0", "thing-1", "thing-2"):
         mine = [r for r in records if r.key == key.encode()]
@@ -174,7 +158,7 @@ async def test_the_consumer_handles_each_event_once_and_commits(database, produc
         await kc.stop()
     assert len(await seen(database)) == 10 and outcomes == {"processed": 10}
     # the same records again (a redelivery): duplicates, nothing written twice
-    records = await drain(kafka_settings, TOPIC, 10)
+    records = await consume(kafka_settings, TOPIC, 10)
     assert {await consumer.handle(r) for r in records} == {"duplicate"}
     # the group's offsets were committed: a new member starts after them
     kc2, consumer2 = consumer_of(
@@ -222,7 +206,7 @@ async def test_failures_are_retried_then_dead_lettered_and_unknown_events_skippe
     ]
     assert await Relay(database.sessions, OUTBOX.table, producer).publish_batch() == 4
     await producer.send_and_wait(TOPIC, value=b"{not json", key=b"t-e")
-    records = [r for r in await drain(kafka_settings, TOPIC, 16) if r.key in
+    records = [r for r in await consume(kafka_settings, TOPIC, 16) if r.key in
                {b"t-a", b"t-b", b"t-c", b"t-d", b"t-e"}]  # fmt: skip
     outcomes = {r.key.decode(): await consumer.handle(r) for r in records}
     assert outcomes == {"t-a": "processed", "t-b": "dead-lettered", "t-c": "dead-lettered",
@@ -230,7 +214,7 @@ async def test_failures_are_retried_then_dead_lettered_and_unknown_events_skippe
     assert calls == {"flaky": 3, "broken": 3}
     names = await seen(database)
     assert "flaky one" in names and "broken one" not in names
-    dead = await drain(kafka_settings, TOPIC + ".dlq", 3)
+    dead = await consume(kafka_settings, TOPIC + ".dlq", 3)
     reasons = {r.key.decode(): dict(r.headers) for r in dead}
     assert b"failed 3 times" in reasons["t-b"]["dlq-reason"]
     assert reasons["t-c"]["dlq-reason"] == b"things.Refused v1: the thing is archived"

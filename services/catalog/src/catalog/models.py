@@ -1,7 +1,7 @@
 """The catalog's tables (created by its Alembic migrations, src/catalog/migrations)."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -10,23 +10,12 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from catalog import SERVICE
+from mach_service_kit.db import NAMING_CONVENTION, utcnow
 from mach_service_kit.outbox import Outbox, outbox_table
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Base(DeclarativeBase):
-    metadata = sa.MetaData(
-        naming_convention={
-            "pk": "%(table_name)s_pkey",
-            "uq": "%(table_name)s_%(column_0_name)s_key",
-            "fk": "%(table_name)s_%(column_0_name)s_fkey",
-            "ck": "%(table_name)s_%(constraint_name)s_check",
-            "ix": "%(table_name)s_%(column_0_name)s_idx",
-        }
-    )
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class Category(Base):
@@ -35,7 +24,7 @@ class Category(Base):
     slug: Mapped[str] = mapped_column(sa.Text, unique=True)
     name: Mapped[str] = mapped_column(sa.Text)
     parent_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("categories.id"))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
 
 class Product(Base):
@@ -47,9 +36,9 @@ class Product(Base):
     category_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("categories.id"), index=True)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     version: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=_now, onupdate=_now
+        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
@@ -62,7 +51,7 @@ class Price(Base):
     currency: Mapped[str] = mapped_column(sa.CHAR(3), primary_key=True)
     amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
     updated_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=_now, onupdate=_now
+        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
     __table_args__ = (sa.CheckConstraint("amount >= 0", name="amount_not_negative"),)
 

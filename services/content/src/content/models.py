@@ -1,7 +1,7 @@
 """The content service's tables (created by its Alembic migrations)."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,23 +9,12 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from content import SERVICE
+from mach_service_kit.db import NAMING_CONVENTION, utcnow
 from mach_service_kit.outbox import Outbox, outbox_table
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Base(DeclarativeBase):
-    metadata = sa.MetaData(
-        naming_convention={
-            "pk": "%(table_name)s_pkey",
-            "uq": "%(table_name)s_%(column_0_name)s_key",
-            "fk": "%(table_name)s_%(column_0_name)s_fkey",
-            "ck": "%(table_name)s_%(constraint_name)s_check",
-            "ix": "%(table_name)s_%(column_0_name)s_idx",
-        }
-    )
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class ContentType(Base):
@@ -35,9 +24,9 @@ class ContentType(Base):
     # [{name, type, required, localized, max_length}] (types/schemas.py: Field)
     fields: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     version: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=_now, onupdate=_now
+        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
@@ -54,9 +43,9 @@ class Entry(Base):
     published_version: Mapped[int | None]
     published_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     version: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=_now, onupdate=_now
+        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
     __table_args__ = (sa.UniqueConstraint("content_type", "slug"),)
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -31,8 +31,17 @@ class JSONFormatter(logging.Formatter):
         return json.dumps(entry)
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is when a line is logged (not when configured), so a
+    line logged after a test runner swapped stderr back is not lost in a closed file."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def configure(service: str, level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _Stderr()
     handler.setFormatter(JSONFormatter(service))
     root = logging.getLogger()
     root.handlers[:] = [handler]

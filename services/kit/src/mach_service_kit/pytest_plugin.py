@@ -5,7 +5,7 @@ requests all run in one transaction that is rolled back after the test (STYLE 15
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -80,3 +80,64 @@ async def rollback_client(app: "FastAPI", base_url: str) -> AsyncIterator["httpx
         finally:
             database.sessions = original
             await outer.rollback()
+
+
+@pytest.fixture(scope="session")
+def app(settings: Any, app_factory: Callable[[Any], "FastAPI"]) -> "FastAPI":
+    """The service's app on its test settings (a service's conftest defines `settings` and
+    `app_factory`)."""
+    return app_factory(settings)
+
+
+@pytest.fixture
+async def client(app: "FastAPI") -> AsyncIterator["httpx.AsyncClient"]:
+    async with rollback_client(app, f"http://{app.title}") as c:
+        yield c
+
+
+def contract_suite(
+    service: str, migrate: Callable[[list[str]], int], cache_clear: Callable[[], None]
+) -> tuple[Callable[..., None], Any, Callable[..., None]]:
+    """A service's contract tests (its test_contract.py binds them to module names):
+    the exported OpenAPI (contracts/openapi/<service>/openapi.json) equals the app's, and
+    schemathesis drives every documented operation of the real server (uvicorn, as the unit
+    runs it, on its own migrated database) with generated valid and invalid requests: no
+    server error, every response as documented, invalid input refused."""
+    import inspect
+    from pathlib import Path
+
+    # <repository>/services/<service>/src/<service>/migrate.py
+    root = Path(inspect.getfile(migrate)).resolve().parents[4]
+    exported = root / "contracts" / "openapi" / service / "openapi.json"
+
+    def test_the_exported_openapi_is_current() -> None:
+        from mach_service_kit.openapi import render
+
+        assert exported.read_text() == render(f"{service}.main:create_app"), (
+            f"{exported} is stale: run `make -C services openapi`"
+        )
+
+    @pytest.fixture(scope="module")
+    def server(pg: "PostgresServer", issuer: "TokenIssuer") -> Iterator[str]:
+        from mach_service_kit.testing import uvicorn_server
+
+        url = migrated_database(pg, f"{service}_contract", migrate, cache_clear)
+        env = {
+            "MACH_ENVIRONMENT": "test",
+            "MACH_DATABASE_URL": url,
+            "MACH_JWT_JWKS_URL": issuer.jwks_url,
+            "MACH_JWT_ISSUER": issuer.issuer,
+        }
+        with uvicorn_server(f"{service}.main:create_app", env) as base:
+            yield base
+
+    def test_every_operation_keeps_the_contract(
+        server: str, issuer: "TokenIssuer", tmp_path: Path
+    ) -> None:
+        from mach_service_kit.testing import schemathesis_run
+
+        token = issuer.token(roles=[f"{service}-editor"], lifetime=900)
+        proc = schemathesis_run(server, token, tmp_path)
+        assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+
+    return test_the_exported_openapi_is_current, server, test_every_operation_keeps_the_contract

@@ -400,3 +400,25 @@ def envelope_problems(envelope: dict[str, Any], contracts: Path) -> list[str]:
         json.loads(path.read_text()), format_checker=Draft202012Validator.FORMAT_CHECKER
     )
     return [e.message for e in validator.iter_errors(envelope)]
+
+
+async def consume(settings: Any, topic: str, count: int, group: str | None = None) -> list[Any]:
+    """The first `count` records of `topic` (from the earliest offset), as the service's Kafka
+    user reads them; fails when fewer arrive within 15 s of each other."""
+    from aiokafka import AIOKafkaConsumer
+
+    from mach_service_kit import kafka
+
+    consumer = AIOKafkaConsumer(
+        topic, **kafka.options(settings), group_id=group, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    records: list[Any] = []
+    try:
+        while len(records) < count:
+            batch = await consumer.getmany(timeout_ms=15000)
+            assert batch, f"only {len(records)} of {count} records arrived on {topic}"
+            records += [r for rs in batch.values() for r in rs]
+    finally:
+        await consumer.stop()
+    return records

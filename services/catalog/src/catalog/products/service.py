@@ -9,6 +9,7 @@ from catalog.events import ProductDeleted
 from catalog.models import Category, Product, outbox
 from catalog.products.schemas import ProductIn, ProductOut, ProductPatch
 from mach_service_kit import ProblemError
+from mach_service_kit.db import keyset_page
 from mach_service_kit.etag import require_match
 
 
@@ -37,17 +38,11 @@ async def get(*, db_session: AsyncSession, product_id: uuid.UUID) -> Product:
 async def page(
     *, db_session: AsyncSession, category_id: uuid.UUID | None, after: str | None, limit: int
 ) -> tuple[list[Product], str | None]:
-    """Products in SKU order, `limit` at a time, from after the SKU `after` (keyset paging:
-    stable under concurrent inserts, no OFFSET scans)."""
-    query = sa.select(Product).order_by(Product.sku).limit(limit + 1)
+    """Products in SKU order, `limit` at a time, from after the SKU `after`."""
+    query = sa.select(Product)
     if category_id:
         query = query.where(Product.category_id == category_id)
-    if after:
-        query = query.where(Product.sku > after)
-    items = list((await db_session.scalars(query)).all())
-    more = len(items) > limit
-    items = items[:limit]
-    return items, items[-1].sku if more else None
+    return await keyset_page(db_session, query, Product.sku, after, limit)
 
 
 async def create(*, db_session: AsyncSession, data: ProductIn) -> Product:

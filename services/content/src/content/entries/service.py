@@ -19,6 +19,7 @@ from content.entries.schemas import (
 from content.models import ContentType, Entry, outbox
 from content.settings import ContentSettings
 from mach_service_kit import ProblemError
+from mach_service_kit.db import keyset_page
 from mach_service_kit.etag import require_match
 
 
@@ -77,6 +78,13 @@ async def get(*, db_session: AsyncSession, entry_id: uuid.UUID) -> Entry:
     return entry
 
 
+async def _to_change(db_session: AsyncSession, entry_id: uuid.UUID, if_match: str | None) -> Entry:
+    """The entry, if the caller changes the version it read (If-Match)."""
+    entry = await get(db_session=db_session, entry_id=entry_id)
+    require_match(if_match, entry.version)
+    return entry
+
+
 async def get_published(
     *, db_session: AsyncSession, entry_id: uuid.UUID, locale: str, settings: ContentSettings
 ) -> PublishedEntry:
@@ -101,17 +109,12 @@ async def page(
     limit: int,
     published_only: bool,
 ) -> tuple[list[Entry], uuid.UUID | None]:
-    query = sa.select(Entry).order_by(Entry.id).limit(limit + 1)
+    query = sa.select(Entry)
     if content_type:
         query = query.where(Entry.content_type == content_type)
-    if after:
-        query = query.where(Entry.id > after)
     if published_only:
         query = query.where(Entry.published.is_not(None))
-    items = list((await db_session.scalars(query)).all())
-    more = len(items) > limit
-    items = items[:limit]
-    return items, items[-1].id if more else None
+    return await keyset_page(db_session, query, Entry.id, after, limit)
 
 
 async def create(*, db_session: AsyncSession, data: EntryIn, settings: ContentSettings) -> Entry:
@@ -144,8 +147,7 @@ async def update(
     if_match: str | None,
     settings: ContentSettings,
 ) -> Entry:
-    entry = await get(db_session=db_session, entry_id=entry_id)
-    require_match(if_match, entry.version)
+    entry = await _to_change(db_session, entry_id, if_match)
     ctype = await _content_type(db_session, entry.content_type)
     cleaned = await _checked(db_session, ctype, patch.fields, settings)
     if patch.slug and patch.slug != entry.slug:
@@ -165,8 +167,7 @@ async def publish(
     if_match: str | None,
     settings: ContentSettings,
 ) -> Entry:
-    entry = await get(db_session=db_session, entry_id=entry_id)
-    require_match(if_match, entry.version)
+    entry = await _to_change(db_session, entry_id, if_match)
     ctype = await _content_type(db_session, entry.content_type)
     problems = fields.missing(ctype.fields, entry.draft, settings.default_locale)
     if problems:
@@ -199,8 +200,7 @@ async def _withdrawn(db_session: AsyncSession, event_type: str, entry: Entry) ->
 async def unpublish(
     *, db_session: AsyncSession, entry_id: uuid.UUID, if_match: str | None
 ) -> Entry:
-    entry = await get(db_session=db_session, entry_id=entry_id)
-    require_match(if_match, entry.version)
+    entry = await _to_change(db_session, entry_id, if_match)
     if entry.published is None:
         raise ProblemError(409, "the entry is not published")
     entry.published, entry.published_version, entry.published_at = None, None, None
@@ -210,8 +210,7 @@ async def unpublish(
 
 
 async def delete(*, db_session: AsyncSession, entry_id: uuid.UUID, if_match: str | None) -> None:
-    entry = await get(db_session=db_session, entry_id=entry_id)
-    require_match(if_match, entry.version)
+    entry = await _to_change(db_session, entry_id, if_match)
     if entry.published is not None:
         await _withdrawn(db_session, "content.EntryDeleted", entry)
     await db_session.delete(entry)

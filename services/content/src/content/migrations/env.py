@@ -1,5 +1,4 @@
 from content.models import Base
-
 from mach_service_kit.migrations import run
 
 run(Base.metadata)

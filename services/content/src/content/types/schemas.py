@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -20,20 +20,6 @@ class FieldDef(BaseModel):
     max_length: int | None = Field(default=None, ge=1, le=100_000)
 
 
-class ContentTypeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    key: str = Field(pattern=KEY)
-    name: Text = Field(min_length=1, max_length=200)
-    fields: list[FieldDef] = Field(min_length=1, max_length=100)
-
-    @model_validator(mode="after")
-    def _unique(self) -> "ContentTypeIn":
-        names = [f.name for f in self.fields]
-        if len(set(names)) != len(names):
-            raise ValueError("field names must be unique")
-        return self
-
-
 class ContentTypeUpdate(BaseModel):
     """The whole new definition (PUT); only compatible changes once entries exist."""
 
@@ -42,11 +28,15 @@ class ContentTypeUpdate(BaseModel):
     fields: list[FieldDef] = Field(min_length=1, max_length=100)
 
     @model_validator(mode="after")
-    def _unique(self) -> "ContentTypeUpdate":
+    def _unique(self) -> Self:
         names = [f.name for f in self.fields]
         if len(set(names)) != len(names):
             raise ValueError("field names must be unique")
         return self
+
+
+class ContentTypeIn(ContentTypeUpdate):
+    key: str = Field(pattern=KEY)
 
 
 class ContentTypeOut(BaseModel):
