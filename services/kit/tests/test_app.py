@@ -181,6 +181,8 @@ async def test_metrics_are_the_slo_rules_histogram(client):
     assert 'http_response_status_code="404",http_route=""' in text  # no path as a label
     assert 'le="0.2"' in text  # the SLO's latency objective is a bucket bound
     assert "/healthz" not in text and "/metrics" not in text
+    scraped = await client.get("/metrics", headers={"Accept": "text/plain;version=0.0.4"})
+    assert scraped.status_code == 200 and scraped.headers["content-type"].startswith("text/plain")
 
 
 async def test_requests_are_traced_with_the_service_name(app, client, spans):

@@ -84,7 +84,8 @@ class Negotiation:
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        # /metrics speaks the Prometheus text formats, whatever a scraper's Accept says.
+        if scope["type"] != "http" or scope["path"] == "/metrics":
             await self.app(scope, receive, send)
             return
         wanted = preferred(_header(scope, b"accept"))
