@@ -60,6 +60,26 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
+async def _verified(request: Request, verifier: TokenVerifier) -> dict[str, Any]:
+    token = _bearer(request)
+    if token is None:
+        raise _unauthorized("this operation needs a bearer token")
+    claims: dict[str, Any] = await to_thread.run_sync(verifier.verify, token)
+    return claims
+
+
+async def caller(request: Request) -> dict[str, Any]:
+    """The verified claims of whoever calls (any valid token): for operations on the caller's
+    own data, identified by the token's `sub`."""
+    verifier: TokenVerifier | None = request.app.state.verifier
+    if verifier is None:
+        raise _unauthorized("this operation needs an identity provider (jwt_jwks_url)")
+    claims = await _verified(request, verifier)
+    if not claims.get("sub"):
+        raise _unauthorized("the token names no subject")
+    return claims
+
+
 async def writer(request: Request) -> dict[str, Any]:
     """The verified claims of a caller allowed to write. With no verifier configured (dev and
     test only: settings require a JWKS elsewhere) writes are open."""
@@ -67,13 +87,11 @@ async def writer(request: Request) -> dict[str, Any]:
     settings = request.app.state.settings
     if verifier is None:
         return {}
-    token = _bearer(request)
-    if token is None:
-        raise _unauthorized("this operation needs a bearer token")
-    claims = await to_thread.run_sync(verifier.verify, token)
+    claims = await _verified(request, verifier)
     if settings.write_role and settings.write_role not in roles(claims, settings.jwt_audience):
         raise ProblemError(403, f"the token lacks the role {settings.write_role!r}")
     return claims
 
 
 WriterDep = Annotated[dict[str, Any], Depends(writer)]
+CallerDep = Annotated[dict[str, Any], Depends(caller)]
