@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import text
 
 from mach_service_kit import ProblemError, ServiceSettings, create_app
-from mach_service_kit.auth import WriterDep
+from mach_service_kit.auth import CallerDep, WriterDep
 from mach_service_kit.db import SessionDep
 
 router = APIRouter(prefix="/v1/things", tags=["things"])
@@ -36,6 +36,11 @@ async def get_thing(name: str, db_session: SessionDep) -> Thing:
 @router.post("", status_code=201, response_model=Thing)
 async def create_thing(thing: Thing, _: WriterDep) -> Thing:
     return thing
+
+
+@router.get("/mine/whoami")
+async def whoami(claims: CallerDep) -> dict[str, str]:
+    return {"sub": claims["sub"]}
 
 
 @router.get("/boom/now")

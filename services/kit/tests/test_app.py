@@ -80,6 +80,22 @@ async def test_writes_need_a_valid_token_with_the_role(client, issuer):
     assert ok.status_code == 201
 
 
+async def test_own_data_needs_a_token_with_a_subject(client, issuer, pg):
+    ann = {"Authorization": f"Bearer {issuer.token(sub='ann')}"}
+    ok = await client.get("/v1/things/mine/whoami", headers=ann)
+    assert ok.json() == {"sub": "ann"}
+    assert (await client.get("/v1/things/mine/whoami")).status_code == 401
+    anonymous = issuer.token(sub="")
+    r = await client.get("/v1/things/mine/whoami", headers={"Authorization": f"Bearer {anonymous}"})
+    assert r.status_code == 401
+    settings = ServiceSettings(service_name="things", environment="dev",
+                               database_url=pg.create_database("no_idp"))  # fmt: skip
+    app = create_app(settings, version="1", routers=[router])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        r = await c.get("/v1/things/mine/whoami")
+    assert r.status_code == 401 and "identity provider" in r.json()["detail"]
+
+
 async def test_client_roles_for_the_audience_count(pg, issuer):
     settings = ServiceSettings(
         service_name="things", environment="test", database_url=pg.create_database("aud"),
