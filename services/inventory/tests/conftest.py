@@ -1,0 +1,56 @@
+"""The inventory's tests run on a real PostgreSQL server (the kit's pytest plugin); each
+test's client runs in a transaction rolled back afterwards, except the race, which commits
+on a database of its own."""
+
+import uuid
+
+import pytest
+
+from inventory.main import create_app
+from inventory.migrate import main as migrate
+from inventory.settings import InventorySettings, get_settings
+from mach_service_kit.pytest_plugin import migrated_database
+
+TEA, CUP = uuid.UUID(int=1), uuid.UUID(int=2)
+
+
+@pytest.fixture(scope="session")
+def database_url(pg, monkeypatch_session) -> str:
+    url = migrated_database(pg, "inventory", migrate, get_settings.cache_clear)
+    monkeypatch_session.setenv("MACH_ENVIRONMENT", "test")
+    monkeypatch_session.setenv("MACH_DATABASE_URL", url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url, issuer) -> InventorySettings:
+    return InventorySettings(
+        environment="test",
+        database_url=database_url,
+        jwt_jwks_url=issuer.jwks_url,
+        jwt_issuer=issuer.issuer,
+    )
+
+
+@pytest.fixture(scope="session")
+def app_factory():
+    return create_app
+
+
+@pytest.fixture
+def editor(issuer) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issuer.token(roles=['inventory-editor'])}"}
+
+
+@pytest.fixture
+async def stocked(client, editor):
+    """Tea: 5 in berlin, 3 in paris; cups: 2 in berlin."""
+    for product, location, on_hand in ((TEA, "berlin", 5), (TEA, "paris", 3), (CUP, "berlin", 2)):
+        r = await client.put(f"/v1/stock/{product}/{location}", json={"on_hand": on_hand},
+                             headers=editor)  # fmt: skip
+        assert r.status_code == 201, r.text
+
+
+def order(*items):
+    return {"order_id": str(uuid.uuid4()),
+            "items": [{"product_id": str(p), "quantity": q} for p, q in items]}  # fmt: skip
