@@ -6,7 +6,12 @@ import pytest
 from pydantic import ValidationError
 
 from catalog.migrate import main as migrate
-from catalog.settings import CatalogSettings
+from catalog.settings import CatalogSettings, get_settings
+from mach_service_kit.pytest_plugin import migrations_test
+
+test_the_migrations_match_the_models_and_run_both_ways = migrations_test(
+    "catalog", migrate, get_settings.cache_clear
+)
 
 
 async def test_writes_need_the_editor_role_and_reads_need_nothing(client, issuer, category):
@@ -32,28 +37,6 @@ async def test_a_product_is_created_and_read_in_xml(client, editor, category):
     assert "<sku>TEA-XML</sku>" in r.text and "<grade>ceremonial</grade>" in r.text
     listed = await client.get("/v1/products", headers={"Accept": "application/xml"})
     assert '<items type="list"><item><id>' in listed.text
-
-
-def test_the_migrations_match_the_models_and_run_both_ways(pg, monkeypatch):
-    monkeypatch.setenv("MACH_DATABASE_URL", pg.create_database("catalog_migrations"))
-    from catalog.settings import get_settings
-
-    get_settings.cache_clear()
-    try:
-        assert migrate(["upgrade", "head"]) == 0
-        assert migrate(["check"]) == 0  # raises when models and migrations disagree
-        assert migrate(["downgrade", "base"]) == 0
-        assert (
-            pg.psql(
-                "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
-                database="catalog_migrations",
-            )
-            == "1"
-        )  # fmt: skip  (alembic_version)
-        assert migrate(["upgrade", "head"]) == 0
-        assert migrate(["current"]) == 0
-    finally:
-        get_settings.cache_clear()
 
 
 def test_production_settings_refuse_placeholders_and_keep_the_editor_role():

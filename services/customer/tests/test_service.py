@@ -5,18 +5,11 @@ import pytest
 
 from customer.migrate import main as migrate
 from customer.settings import get_settings
-from mach_service_kit.pytest_plugin import migrated_database
+from mach_service_kit.pytest_plugin import migrations_test
 
-
-def test_the_migrations_match_the_models_and_run_both_ways(pg, monkeypatch):
-    url = migrated_database(pg, "customer_migrations", migrate, get_settings.cache_clear)
-    monkeypatch.setenv("MACH_DATABASE_URL", url)
-    get_settings.cache_clear()
-    try:
-        for action in (["check"], ["downgrade", "base"], ["upgrade", "head"], ["current"]):
-            assert migrate(action) == 0
-    finally:
-        get_settings.cache_clear()
+test_the_migrations_match_the_models_and_run_both_ways = migrations_test(
+    "customer", migrate, get_settings.cache_clear
+)
 
 
 @pytest.mark.parametrize("token", ["not-a-jwt", None])

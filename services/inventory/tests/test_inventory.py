@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import CUP, TEA, order
+from inventory.housekeeping import main as housekeeping
 from inventory.main import create_app
 from inventory.migrate import main as migrate
 from inventory.models import Reservation, outbox
@@ -129,3 +130,23 @@ async def test_concurrent_orders_never_oversell(race_database, issuer):
     await app.state.database.close()
     assert codes == [201] * 10 + [409] * 10
     assert (tea["on_hand"], tea["reserved"], tea["available"]) == (10, 10, 0)
+
+
+async def test_housekeeping_releases_what_expired(race_database, monkeypatch, capsys):
+    """`inventory-housekeeping` (a systemd timer runs it) releases the holds past their time:
+    here the race's ten."""
+    settings = InventorySettings(environment="test", database_url=race_database)
+    app = create_app(settings)
+    async with app.state.database.sessions() as s, s.begin():
+        await s.execute(sa.update(Reservation).values(expires_at=datetime.now(UTC) - timedelta(1)))
+    monkeypatch.setenv("MACH_DATABASE_URL", race_database)
+    get_settings.cache_clear()
+    try:
+        assert await asyncio.to_thread(housekeeping) == 0
+    finally:
+        get_settings.cache_clear()
+    assert "reservations_released: 10" in capsys.readouterr().out
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://inventory") as c:
+        assert (await stock(c, TEA))["reserved"] == 0
+    await app.state.database.close()

@@ -95,6 +95,31 @@ async def client(app: "FastAPI") -> AsyncIterator["httpx.AsyncClient"]:
         yield c
 
 
+def migrations_test(
+    service: str, migrate: Callable[[list[str]], int], cache_clear: Callable[[], None]
+) -> Callable[..., None]:
+    """A service's migrations test (its test module binds it to a test_ name): on a fresh
+    database, up to head, the models and the migrations agree (`alembic check`), down to base
+    leaves nothing but alembic_version, and up again."""
+
+    def test(pg: "PostgresServer", monkeypatch: pytest.MonkeyPatch) -> None:
+        name = f"{service}_migrations"
+        monkeypatch.setenv("MACH_DATABASE_URL", migrated_database(pg, name, migrate, cache_clear))
+        monkeypatch.setenv("MACH_ENVIRONMENT", "test")
+        cache_clear()
+        try:
+            assert migrate(["check"]) == 0  # raises when the models and migrations disagree
+            assert migrate(["downgrade", "base"]) == 0
+            tables = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+            assert pg.psql(tables, database=name) == "1"  # alembic_version
+            assert migrate(["upgrade", "head"]) == 0
+            assert migrate(["current"]) == 0
+        finally:
+            cache_clear()
+
+    return test
+
+
 def contract_suite(
     service: str, migrate: Callable[[list[str]], int], cache_clear: Callable[[], None]
 ) -> tuple[Callable[..., None], Any, Callable[..., None]]:

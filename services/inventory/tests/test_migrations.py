@@ -1,0 +1,9 @@
+"""The inventory's migrations match its models and run both ways (the kit's migrations_test)."""
+
+from inventory.migrate import main as migrate
+from inventory.settings import get_settings
+from mach_service_kit.pytest_plugin import migrations_test
+
+test_the_migrations_match_the_models_and_run_both_ways = migrations_test(
+    "inventory", migrate, get_settings.cache_clear
+)
