@@ -150,3 +150,21 @@ async def test_housekeeping_releases_what_expired(race_database, monkeypatch, ca
     async with httpx.AsyncClient(transport=transport, base_url="http://inventory") as c:
         assert (await stock(c, TEA))["reserved"] == 0
     await app.state.database.close()
+
+
+async def test_xml_clients_reserve_and_count_too(client, editor, stocked):
+    """FR-004: quantities are strict integers; XML's text is typed by the operation's schema."""
+    xml = {**editor, "Content-Type": "application/xml"}
+    body = (
+        f"<reservation><order_id>{uuid.uuid4()}</order_id><items type='list'><item>"
+        f"<product_id>{TEA}</product_id><quantity>2</quantity></item></items></reservation>"
+    )
+    r = await client.post("/v1/reservations", content=body, headers=xml)
+    assert r.status_code == 201, r.text
+    assert r.json()["lines"][0]["quantity"] == 2
+    r = await client.put(f"/v1/stock/{CUP}/berlin", content="<s><on_hand>7</on_hand></s>",
+                         headers=xml)  # fmt: skip
+    assert r.status_code == 200, r.text
+    bad = await client.put(f"/v1/stock/{CUP}/berlin", content="<s><on_hand>7.5</on_hand></s>",
+                           headers=xml)  # fmt: skip
+    assert bad.status_code == 422

@@ -7,7 +7,7 @@ import httpx
 import pytest
 from fastapi import APIRouter
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 
 from mach_service_kit import ProblemError, ServiceSettings, create_app
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1/things", tags=["things"])
 class Thing(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
-    size: int
+    size: int = Field(strict=True)  # XML's text is typed by the schema first
     tags: list[str] = []
     note: str | None = None
 

@@ -151,6 +151,20 @@ async def test_xml_in_and_out(client, writer):
     assert "<status>404</status>" in problem.text
 
 
+async def test_a_strict_integer_arrives_typed_from_xml(client, writer):
+    body = "<thing><name>tea</name><size>3</size><tags type='list'><item>a</item></tags></thing>"
+    r = await client.post(
+        "/v1/things", content=body, headers={**writer, "Content-Type": "application/xml"}
+    )
+    assert r.status_code == 201, r.text
+    assert r.json() == {"name": "tea", "size": 3, "tags": ["a"], "note": None}
+    bad = body.replace("<size>3</size>", "<size>three</size>")
+    r = await client.post(
+        "/v1/things", content=bad, headers={**writer, "Content-Type": "application/xml"}
+    )
+    assert r.status_code == 422
+
+
 async def test_bad_bodies_are_4xx_problems(client, writer):
     cases = [
         ({"content": b"{not json", "headers": {"Content-Type": "application/json"}}, 422),

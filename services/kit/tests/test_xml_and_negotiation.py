@@ -1,7 +1,11 @@
+from decimal import Decimal
+
 import pytest
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from mach_service_kit import xml
 from mach_service_kit.negotiation import JSON, XML, preferred
+from mach_service_kit.types import Bool, Scalars
 
 DOC = {
     "name": "Tea",
@@ -59,3 +63,39 @@ def test_ambiguous_malformed_or_unsafe_xml_is_refused(body):
 )
 def test_accept_picks_json_or_xml(accept, chosen):
     assert preferred(accept) == chosen
+
+
+class _Line(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    quantity: int = Field(strict=True)
+    price: Decimal
+    gift: Bool = False
+
+
+class _Order(BaseModel):
+    lines: list[_Line]
+    note: str | None = None
+    weight: float | None = None
+    facets: Scalars = {}
+
+
+def test_xml_text_is_typed_by_the_operations_schema():
+    """Strict fields take XML as they take JSON: the schema says which text is a number."""
+    document = xml.loads(
+        b'<order><lines type="list"><item><quantity>3</quantity><price>12.50</price>'
+        b"<gift>true</gift></item></lines><note>42</note><weight>1.5</weight>"
+        b"<facets><size>9</size></facets></order>"
+    )
+    typed = xml.typed(document, TypeAdapter(_Order).json_schema(mode="validation"))
+    assert typed == {
+        "lines": [{"quantity": 3, "price": "12.50", "gift": True}],
+        "note": "42", "weight": 1.5, "facets": {"size": "9"},
+    }  # fmt: skip
+    order = _Order.model_validate(typed)
+    assert order.lines[0].quantity == 3 and order.lines[0].price == Decimal("12.50")
+    # Text that is not what the schema expects stays text, and validation refuses it.
+    bad = xml.typed({"lines": [{"quantity": "3.5", "price": "1"}]}, _Order.model_json_schema())
+    assert bad["lines"][0]["quantity"] == "3.5"
+    with pytest.raises(ValidationError):
+        _Order.model_validate(bad)
+    assert xml.typed({"weight": "nan"}, _Order.model_json_schema()) == {"weight": "nan"}

@@ -2,12 +2,14 @@
 
 - a request body over `max_body_bytes` is refused with 413 before the app reads it;
 - a body must be JSON or XML (415 otherwise); an XML body is turned into the same JSON
-  document before validation, so every route takes both;
+  document before validation, its text typed by the operation's body schema, so every route
+  takes both;
 - `Accept` picks JSON or XML for the response (406 if neither is acceptable); JSON responses,
   problem details included, are rendered as XML when XML is preferred.
 """
 
 import json
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -82,6 +84,29 @@ class Negotiation:
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.operations: list[tuple[re.Pattern[str], str, dict[str, Any]]] | None = None
+
+    def body_schema(self, scope: Scope) -> dict[str, Any]:
+        """The JSON Schema the app's OpenAPI document gives the matched operation's JSON
+        request body, with the document's component schemas as its `$defs` ({} if none)."""
+        if self.operations is None:
+            openapi = scope["app"].openapi() if hasattr(scope.get("app"), "openapi") else {}
+            defs = openapi.get("components", {}).get("schemas", {})
+            self.operations = []
+            for template, methods in openapi.get("paths", {}).items():
+                parts = re.split(r"\{[^/}]+\}", template)
+                pattern = re.compile("^" + "[^/]+".join(map(re.escape, parts)) + "$")
+                for method, operation in methods.items():
+                    content = operation.get("requestBody", {}).get("content", {})
+                    schema = content.get(JSON, {}).get("schema")
+                    if schema is not None:
+                        self.operations.append((pattern, method.upper(), {**schema, "$defs": defs}))
+            # A literal segment wins over a parameter (/v1/customers/me before /{id}).
+            self.operations.sort(key=lambda op: op[0].pattern.count("[^/]+"))
+        for pattern, method, schema in self.operations:
+            if method == scope["method"] and pattern.match(scope["path"]):
+                return schema
+        return {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # /metrics speaks the Prometheus text formats, whatever a scraper's Accept says.
@@ -132,7 +157,8 @@ class Negotiation:
             ctype = _media_type(_header(scope, b"content-type") or "")
             if ctype in _XML_TYPES:
                 try:
-                    body = json.dumps(xml.loads(body)).encode()
+                    document = xml.typed(xml.loads(body), self.body_schema(scope))
+                    body = json.dumps(document).encode()
                 except xml.XMLBodyError as exc:
                     await refuse(400, "Bad Request", str(exc))
                     return

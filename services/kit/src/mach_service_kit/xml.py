@@ -5,11 +5,13 @@ rendering of the same document, so one schema validates both.
     <product><name>Tea</name><tags type="list"><item>green</item></tags>
              <price nil="true"/></product>
 
-Scalars travel as text (pydantic parses "12.50" into a Decimal and "true" into a bool, as it
-does for JSON strings); an object is an element per key; a list is `type="list"` with one
-`<item>` per entry; null is `nil="true"`. XML is parsed with defusedxml (no entities, no
-external references)."""
+Scalars travel as text; an object is an element per key; a list is `type="list"` with one
+`<item>` per entry; null is `nil="true"`. Reading a request, `typed` gives the text the JSON
+type the operation's schema expects (an integer, a number, a boolean), so strict fields take
+XML as they take JSON and a wrong value is refused the same way. XML is parsed with
+defusedxml (no entities, no external references)."""
 
+import math
 import re
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
@@ -74,3 +76,51 @@ def loads(body: bytes) -> Any:
     except Exception as exc:  # defusedxml raises ParseError and its own refusals
         raise XMLBodyError(f"the body is not well-formed, safe XML: {exc}") from exc
     return _read(root)
+
+
+_INTEGER = re.compile(r"^-?[0-9]+$")
+_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$")
+_BOOLEANS = {"true": True, "false": False}
+
+
+def _scalar(text: str, kind: str) -> Any:
+    if kind == "integer" and _INTEGER.match(text):
+        return int(text)
+    if kind == "number" and _NUMBER.match(text):
+        number = float(text)
+        return int(text) if _INTEGER.match(text) else number if math.isfinite(number) else text
+    if kind == "boolean" and text in _BOOLEANS:
+        return _BOOLEANS[text]
+    return text
+
+
+def typed(value: Any, schema: dict[str, Any], defs: dict[str, Any] | None = None) -> Any:
+    """`value` (read from XML: text, lists, objects) with its text made the JSON scalar that
+    `schema` (a JSON Schema, `$defs` and `$ref` resolved) expects; text that does not parse
+    stays text, for validation to refuse."""
+    defs = schema.get("$defs", defs or {})
+    while "$ref" in schema:
+        schema = defs.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    options = schema.get("anyOf") or schema.get("oneOf")
+    if options is not None:
+        kinds = [o.get("type") for o in options]
+        if isinstance(value, str) and "string" in kinds:
+            return value  # text is already one of the allowed shapes (a decimal, say)
+        for option in options:
+            converted = typed(value, option, defs)
+            if converted is not value:
+                return converted
+        return value
+    kind = schema.get("type")
+    if isinstance(value, str) and kind in ("integer", "number", "boolean"):
+        return _scalar(value, kind)
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        extra = schema.get("additionalProperties")
+        return {
+            k: typed(v, properties.get(k, extra if isinstance(extra, dict) else {}), defs)
+            for k, v in value.items()
+        }
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [typed(v, schema["items"], defs) for v in value]
+    return value
