@@ -13,12 +13,11 @@ machine. Each phase runs `--seconds` after a short warm-up:
 """
 
 import argparse
-import asyncio
 import os
 import random
 
 import httpx
-from loadkit import phase, served
+from loadkit import main, phase
 
 # Which product a request picks: repeatable, not secret.
 rng = random.Random(7)  # noqa: S311
@@ -57,17 +56,5 @@ async def drive(base: str, token: str, args: argparse.Namespace) -> None:
         await phase(base, name, call, args.seconds, args.concurrency)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--products", type=int, default=1000)
-    args = parser.parse_args()
-    with served("catalog") as (base, issuer):
-        asyncio.run(drive(base, issuer.token(roles=["catalog-editor"], lifetime=3600), args))
-
-
 if __name__ == "__main__":
-    main()
+    main("catalog", __doc__, drive, ("products", 1000))

@@ -5,6 +5,7 @@ that drives one path with `concurrency` connections and prints its figures.
 The driver runs on the same machine as the service (both share its cores): the figures are a
 floor, not the service's ceiling."""
 
+import argparse
 import asyncio
 import os
 import statistics
@@ -87,3 +88,20 @@ def served(service: str) -> Iterator[tuple[str, TokenIssuer]]:
         finally:
             server.terminate()
             server.wait(10)
+
+
+Drive = Callable[[str, str, argparse.Namespace], Awaitable[None]]
+
+
+def main(service: str, doc: str | None, drive: Drive, seeds: tuple[str, int]) -> None:
+    """A driver's command line: --seconds, --concurrency and its seed count (`seeds`: the
+    option's name and default); `drive(base, editor token, args)` runs its phases."""
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(f"--{seeds[0]}", type=int, default=seeds[1])
+    args = parser.parse_args()
+    with served(service) as (base, issuer):
+        asyncio.run(drive(base, issuer.token(roles=[f"{service}-editor"], lifetime=3600), args))

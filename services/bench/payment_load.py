@@ -12,13 +12,12 @@ short warm-up with `--concurrency` connections:
 """
 
 import argparse
-import asyncio
 import os
 import random
 import uuid
 
 import httpx
-from loadkit import phase, served
+from loadkit import main, phase
 
 rng = random.Random(7)  # noqa: S311  (which payment a read picks: repeatable, not secret)
 
@@ -56,17 +55,5 @@ async def drive(base: str, token: str, args: argparse.Namespace) -> None:
         await phase(base, name, call, args.seconds, args.concurrency)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--payments", type=int, default=500)
-    args = parser.parse_args()
-    with served("payment") as (base, issuer):
-        asyncio.run(drive(base, issuer.token(roles=["payment-editor"], lifetime=3600), args))
-
-
 if __name__ == "__main__":
-    main()
+    main("payment", __doc__, drive, ("payments", 500))

@@ -13,7 +13,7 @@ from inventory.migrate import main as migrate
 from inventory.models import Reservation, outbox
 from inventory.reservations.service import release_expired
 from inventory.settings import InventorySettings, get_settings
-from mach_service_kit.pytest_plugin import migrated_database
+from mach_service_kit.pytest_plugin import migrated_database, run_command
 
 
 async def stock(client, product):
@@ -132,23 +132,27 @@ async def test_concurrent_orders_never_oversell(race_database, issuer):
     assert (tea["on_hand"], tea["reserved"], tea["available"]) == (10, 10, 0)
 
 
-async def test_housekeeping_releases_what_expired(race_database, monkeypatch, capsys):
-    """`inventory-housekeeping` (a systemd timer runs it) releases the holds past their time:
-    here the race's ten."""
+async def test_housekeeping_releases_what_expired(race_database, issuer, capsys):
+    """`inventory-housekeeping` (a systemd timer runs it) releases the holds past their time,
+    and only those."""
     settings = InventorySettings(environment="test", database_url=race_database)
     app = create_app(settings)
-    async with app.state.database.sessions() as s, s.begin():
-        await s.execute(sa.update(Reservation).values(expires_at=datetime.now(UTC) - timedelta(1)))
-    monkeypatch.setenv("MACH_DATABASE_URL", race_database)
-    get_settings.cache_clear()
-    try:
-        assert await asyncio.to_thread(housekeeping) == 0
-    finally:
-        get_settings.cache_clear()
-    assert "reservations_released: 10" in capsys.readouterr().out
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://inventory") as c:
-        assert (await stock(c, TEA))["reserved"] == 0
+        await c.put(f"/v1/stock/{CUP}/lisbon", json={"on_hand": 4})
+        held = (await c.post("/v1/reservations", json=order((CUP, 3)))).json()
+        kept = (await c.post("/v1/reservations", json=order((CUP, 1)))).json()
+        async with app.state.database.sessions() as s, s.begin():
+            await s.execute(
+                sa.update(Reservation)
+                .where(Reservation.id == uuid.UUID(held["id"]))
+                .values(expires_at=datetime.now(UTC) - timedelta(1))
+            )
+        assert await run_command(housekeeping, race_database, get_settings.cache_clear) == 0
+        assert "reservations_released: 1" in capsys.readouterr().out
+        assert (await c.get(f"/v1/reservations/{held['id']}")).json()["status"] == "released"
+        assert (await c.get(f"/v1/reservations/{kept['id']}")).json()["status"] == "held"
+        assert (await stock(c, CUP))["reserved"] == 1
     await app.state.database.close()
 
 

@@ -16,7 +16,7 @@ from payment.settings import PaymentSettings, get_settings
 
 from conftest import keyed, payment
 from mach_service_kit.idempotency import Idempotency
-from mach_service_kit.pytest_plugin import migrated_database
+from mach_service_kit.pytest_plugin import migrated_database, run_command
 
 
 async def pay(client, headers, body=None, key=None):
@@ -297,7 +297,7 @@ async def test_concurrent_payments_of_one_order_leave_one_live(committing, edito
     assert sorted(r.status_code for r in results) == [201] + [409] * 7
 
 
-async def test_housekeeping_purges_old_keys(committing, editor, monkeypatch, race_database, capsys):
+async def test_housekeeping_purges_old_keys(committing, editor, race_database, capsys):
     client, app = committing
     old, fresh = str(uuid.uuid4()), str(uuid.uuid4())
     await pay(client, editor, payment(), old)
@@ -308,12 +308,7 @@ async def test_housekeeping_purges_old_keys(committing, editor, monkeypatch, rac
             .where(idempotency.table.c.key == old)
             .values(created_at=sa.func.now() - timedelta(hours=25))
         )
-    monkeypatch.setenv("MACH_DATABASE_URL", race_database)
-    get_settings.cache_clear()
-    try:
-        assert await asyncio.to_thread(housekeeping) == 0
-    finally:
-        get_settings.cache_clear()
+    assert await run_command(housekeeping, race_database, get_settings.cache_clear) == 0
     assert "idempotency_keys_purged: 1" in capsys.readouterr().out
     async with app.state.database.sessions() as s:
         keys = set((await s.scalars(sa.select(idempotency.table.c.key))).all())

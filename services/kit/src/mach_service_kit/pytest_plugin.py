@@ -95,6 +95,24 @@ async def client(app: "FastAPI") -> AsyncIterator["httpx.AsyncClient"]:
         yield c
 
 
+async def run_command(
+    main: Callable[[], int], database_url: str, cache_clear: Callable[[], None]
+) -> int:
+    """Runs a service's console command (`<service>-housekeeping`, say) as its unit would,
+    with its settings read from the environment and pointed at `database_url`, in a thread
+    (the command runs its own event loop)."""
+    import asyncio
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MACH_ENVIRONMENT", "test")
+        mp.setenv("MACH_DATABASE_URL", database_url)
+        cache_clear()
+        try:
+            return await asyncio.to_thread(main)
+        finally:
+            cache_clear()
+
+
 def migrations_test(
     service: str, migrate: Callable[[list[str]], int], cache_clear: Callable[[], None]
 ) -> Callable[..., None]:
