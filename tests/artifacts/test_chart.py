@@ -118,10 +118,11 @@ def test_the_rendered_service_is_what_the_platform_expects(service):
     assert migrate["spec"]["template"]["spec"]["containers"][0]["command"] == [
         f"{service}-migrate", "upgrade", "head",
     ]  # fmt: skip
-    # The relay runs where the service produces events, housekeeping where it has chores, and
-    # each command the chart runs is one of the service's own console scripts.
+    # The relay runs where the service produces events, a consumer and housekeeping where it
+    # has them, and each command the chart runs is one of the service's own console scripts.
     assert (f"Deployment/{service}-relay" in found) == bool(CATALOG[service].get("produces"))
     assert (f"CronJob/{service}-housekeeping" in found) == (f"{service}-housekeeping" in scripts)
+    assert (f"Deployment/{service}-consumer" in found) == (f"{service}-consumer" in scripts)
     for name, obj in found.items():
         if obj["kind"] in ("Job", "Deployment", "CronJob") and name != f"Deployment/{service}":
             spec = obj["spec"].get("jobTemplate", {}).get("spec", obj["spec"])

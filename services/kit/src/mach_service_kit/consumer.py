@@ -17,12 +17,15 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+if TYPE_CHECKING:
+    from mach_service_kit.settings import ServiceSettings
 
 log = logging.getLogger("mach_service_kit.consumer")
 DLQ_SUFFIX = ".dlq"
@@ -178,3 +181,37 @@ class Consumer:
                     outcomes[outcome] = outcomes.get(outcome, 0) + 1
             remaining = {tp for tp in remaining if await self.consumer.position(tp) < end[tp]}
         return outcomes
+
+
+async def serve(
+    settings: "ServiceSettings",
+    processed: sa.Table,
+    handlers: dict[tuple[str, int], Handler],
+    topics: list[str],
+) -> dict[str, int]:
+    """A service's consumer process (`<service>-consumer`): consumes `topics` as the service's
+    group until SIGTERM or SIGINT; returns the outcome counts."""
+    import signal
+
+    from mach_service_kit import kafka, logs
+    from mach_service_kit.db import Database
+
+    logs.configure(settings.service_name, settings.log_level)
+    database = Database(settings)
+    producer = kafka.producer(settings)
+    consumer = kafka.consumer(settings, *topics)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await producer.start()
+    await consumer.start()
+    log.info("consuming %s as %s", ",".join(topics), settings.service_name)
+    try:
+        return await Consumer(
+            consumer, producer, database.sessions, processed, handlers, settings.service_name
+        ).run(stop)
+    finally:
+        await consumer.stop()
+        await producer.stop()
+        await database.close()

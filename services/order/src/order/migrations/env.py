@@ -1,0 +1,5 @@
+from order.models import Base
+
+from mach_service_kit.migrations import run
+
+run(Base.metadata)
