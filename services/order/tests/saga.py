@@ -30,6 +30,13 @@ def reservation(order: dict, kind: str = "StockReserved", reservation_id: str | 
     return envelope("inventory", f"inventory.{kind}", order["id"], data)
 
 
+def refusal(order: dict):
+    data = {"order_id": order["id"], "shortages": [
+        {"product_id": line["product_id"], "requested": line["quantity"], "available": 0}
+        for line in order["lines"]]}  # fmt: skip
+    return envelope("inventory", "inventory.ReservationRefused", order["id"], data)
+
+
 def payment(order: dict, kind: str = "PaymentAuthorized", code: str | None = None):
     status = {"PaymentAuthorized": "authorized", "PaymentDeclined": "declined"}[kind]
     data = {

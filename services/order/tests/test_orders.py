@@ -122,6 +122,14 @@ async def test_the_saga_rejects_a_declined_or_expired_order(
     assert (await published(app, order["id"]))[-1]["type"] == "order.OrderRejected"
 
 
+async def test_an_order_short_of_stock_is_rejected(client, app, alice, priced):
+    order = (await place(client, alice)).json()
+    await handle(app, saga.refusal(order))
+    await handle(app, saga.refusal(order))  # again, or after anything else: nothing more
+    out = (await client.get(f"/v1/orders/{order['id']}", headers=alice)).json()
+    assert (out["status"], out["reason"], out["version"]) == ("rejected", "out_of_stock", 2)
+
+
 async def test_late_and_out_of_turn_messages_change_nothing(client, app, alice, priced):
     order = (await place(client, alice)).json()
     # A payment before the stock: nothing to confirm yet; a release of another hold: ignored.

@@ -1,6 +1,6 @@
 """What the inventory publishes on inventory.events (contracts/events/inventory)."""
 
-from inventory.reservations.schemas import ReservationOut
+from inventory.reservations.schemas import ReservationOut, ReservationRefused
 from inventory.stock.schemas import StockOut
 from mach_service_kit.events import Registry
 
@@ -9,4 +9,5 @@ EVENTS: Registry = {
     "inventory.StockReserved": {1: ReservationOut},
     "inventory.ReservationCommitted": {1: ReservationOut},
     "inventory.ReservationReleased": {1: ReservationOut},
+    "inventory.ReservationRefused": {1: ReservationRefused},
 }

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from inventory import SERVICE
+from mach_service_kit.consumer import processed_table
 from mach_service_kit.db import NAMING_CONVENTION, utcnow
 from mach_service_kit.outbox import Outbox, outbox_table
 
@@ -55,3 +56,4 @@ class ReservationLine(Base):
 
 
 outbox = Outbox(outbox_table(Base.metadata), SERVICE)
+processed = processed_table(Base.metadata)

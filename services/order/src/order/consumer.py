@@ -40,6 +40,10 @@ async def stock_reserved(db_session: AsyncSession, envelope: dict[str, Any]) -> 
     await _decide(db_session, d["order_id"], domain.stock_reserved, d["id"])
 
 
+async def reservation_refused(db_session: AsyncSession, envelope: dict[str, Any]) -> None:
+    await _decide(db_session, envelope["data"]["order_id"], domain.reservation_refused)
+
+
 async def reservation_released(db_session: AsyncSession, envelope: dict[str, Any]) -> None:
     d = envelope["data"]
     await _decide(db_session, d["order_id"], domain.reservation_released, d["id"])
@@ -59,6 +63,7 @@ HANDLERS: dict[tuple[str, int], Handler] = {
     ("catalog.PriceSet", 1): price_set,
     ("inventory.StockReserved", 1): stock_reserved,
     ("inventory.ReservationReleased", 1): reservation_released,
+    ("inventory.ReservationRefused", 1): reservation_refused,
     ("payment.PaymentAuthorized", 1): payment_authorized,
     ("payment.PaymentDeclined", 1): payment_declined,
 }

@@ -3,6 +3,7 @@ and returns the events it leads to (none when the order has moved past it: a lat
 repeated message changes nothing).
 
     placed ──StockReserved──▶ awaiting_payment ──PaymentAuthorized──▶ confirmed
+      ├──ReservationRefused──▶ rejected
       │                            │
       │                            ├─PaymentDeclined / ReservationReleased──▶ rejected
       └──────────────Cancelled─────┴──▶ cancelled
@@ -77,6 +78,13 @@ def stock_reserved(order: Order, reservation_id: str) -> list[Event]:
     if order.status != "placed":
         return []
     return [Event("StockReserved", {"reservation_id": reservation_id})]
+
+
+def reservation_refused(order: Order) -> list[Event]:
+    """The inventory has not enough of something: nothing is held, nothing to pay."""
+    if order.status != "placed":
+        return []
+    return [Event("Rejected", {"reason": "out_of_stock"})]
 
 
 def reservation_released(order: Order, reservation_id: str) -> list[Event]:

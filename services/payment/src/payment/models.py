@@ -7,6 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from mach_service_kit.consumer import processed_table
 from mach_service_kit.db import NAMING_CONVENTION, utcnow
 from mach_service_kit.idempotency import Idempotency, idempotency_table
 from mach_service_kit.outbox import Outbox, outbox_table
@@ -75,3 +76,4 @@ class Refund(Base):
 
 outbox = Outbox(outbox_table(Base.metadata), SERVICE)
 idempotency = Idempotency(idempotency_table(Base.metadata))
+processed = processed_table(Base.metadata)

@@ -44,3 +44,10 @@ class Shortage(BaseModel):
     product_id: uuid.UUID
     requested: int
     available: int
+
+
+class ReservationRefused(BaseModel):
+    """inventory.ReservationRefused: an order asked for more than there is (nothing held)."""
+
+    order_id: uuid.UUID
+    shortages: list[Shortage]
