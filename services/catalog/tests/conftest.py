@@ -7,34 +7,14 @@ import pytest
 from catalog.main import create_app
 from catalog.migrate import main as migrate
 from catalog.settings import CatalogSettings, get_settings
-from mach_service_kit.pytest_plugin import migrated_database
+from mach_service_kit.pytest_plugin import service_fixtures
 
 EDITOR = "catalog-editor"
 
 
-@pytest.fixture(scope="session")
-def database_url(pg, monkeypatch_session) -> str:
-    url = migrated_database(pg, "catalog", migrate, get_settings.cache_clear)
-    # the settings the contract and migration tests' processes read
-    monkeypatch_session.setenv("MACH_ENVIRONMENT", "test")
-    monkeypatch_session.setenv("MACH_DATABASE_URL", url)
-    return url
-
-
-@pytest.fixture(scope="session")
-def settings(database_url, issuer) -> CatalogSettings:
-    return CatalogSettings(
-        environment="test",
-        database_url=database_url,
-        jwt_jwks_url=issuer.jwks_url,
-        jwt_issuer=issuer.issuer,
-        max_body_bytes=65536,
-    )
-
-
-@pytest.fixture(scope="session")
-def app_factory():
-    return create_app
+database_url, settings, app_factory = service_fixtures(
+    "catalog", migrate, get_settings.cache_clear, CatalogSettings, create_app, max_body_bytes=65536
+)
 
 
 @pytest.fixture

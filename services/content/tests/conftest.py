@@ -6,7 +6,7 @@ import pytest
 from content.main import create_app
 from content.migrate import main as migrate
 from content.settings import ContentSettings, get_settings
-from mach_service_kit.pytest_plugin import migrated_database
+from mach_service_kit.pytest_plugin import service_fixtures
 
 ARTICLE = {
     "key": "article",
@@ -22,27 +22,9 @@ ARTICLE = {
 }
 
 
-@pytest.fixture(scope="session")
-def database_url(pg, monkeypatch_session) -> str:
-    url = migrated_database(pg, "content", migrate, get_settings.cache_clear)
-    monkeypatch_session.setenv("MACH_ENVIRONMENT", "test")
-    monkeypatch_session.setenv("MACH_DATABASE_URL", url)
-    return url
-
-
-@pytest.fixture(scope="session")
-def settings(database_url, issuer) -> ContentSettings:
-    return ContentSettings(
-        environment="test",
-        database_url=database_url,
-        jwt_jwks_url=issuer.jwks_url,
-        jwt_issuer=issuer.issuer,
-    )
-
-
-@pytest.fixture(scope="session")
-def app_factory():
-    return create_app
+database_url, settings, app_factory = service_fixtures(
+    "content", migrate, get_settings.cache_clear, ContentSettings, create_app
+)
 
 
 @pytest.fixture

@@ -7,35 +7,16 @@ import pytest
 from customer.main import create_app
 from customer.migrate import main as migrate
 from customer.settings import CustomerSettings, get_settings
-from mach_service_kit.pytest_plugin import migrated_database
+from mach_service_kit.pytest_plugin import service_fixtures
 
 ALICE = {"email": "alice@example.org", "name": "Alice", "locale": "de"}
 HOME = {"label": "home", "recipient": "Alice", "line1": "Hauptstr. 1", "postal_code": "10115",
         "city": "Berlin", "country": "DE"}  # fmt: skip
 
 
-@pytest.fixture(scope="session")
-def database_url(pg, monkeypatch_session) -> str:
-    url = migrated_database(pg, "customer", migrate, get_settings.cache_clear)
-    monkeypatch_session.setenv("MACH_ENVIRONMENT", "test")
-    monkeypatch_session.setenv("MACH_DATABASE_URL", url)
-    return url
-
-
-@pytest.fixture(scope="session")
-def settings(database_url, issuer) -> CustomerSettings:
-    return CustomerSettings(
-        environment="test",
-        database_url=database_url,
-        jwt_jwks_url=issuer.jwks_url,
-        jwt_issuer=issuer.issuer,
-        max_addresses=3,
-    )
-
-
-@pytest.fixture(scope="session")
-def app_factory():
-    return create_app
+database_url, settings, app_factory = service_fixtures(
+    "customer", migrate, get_settings.cache_clear, CustomerSettings, create_app, max_addresses=3
+)
 
 
 @pytest.fixture

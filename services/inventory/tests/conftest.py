@@ -12,34 +12,16 @@ from inventory.consumer import HANDLERS
 from inventory.main import create_app
 from inventory.migrate import main as migrate
 from inventory.settings import InventorySettings, get_settings
-from mach_service_kit.pytest_plugin import migrated_database
+from mach_service_kit.pytest_plugin import service_fixtures
 from mach_service_kit.testing import envelope_problems
 
 TEA, CUP = uuid.UUID(int=1), uuid.UUID(int=2)
 CONTRACTS = Path(__file__).resolve().parents[3] / "contracts" / "events"
 
 
-@pytest.fixture(scope="session")
-def database_url(pg, monkeypatch_session) -> str:
-    url = migrated_database(pg, "inventory", migrate, get_settings.cache_clear)
-    monkeypatch_session.setenv("MACH_ENVIRONMENT", "test")
-    monkeypatch_session.setenv("MACH_DATABASE_URL", url)
-    return url
-
-
-@pytest.fixture(scope="session")
-def settings(database_url, issuer) -> InventorySettings:
-    return InventorySettings(
-        environment="test",
-        database_url=database_url,
-        jwt_jwks_url=issuer.jwks_url,
-        jwt_issuer=issuer.issuer,
-    )
-
-
-@pytest.fixture(scope="session")
-def app_factory():
-    return create_app
+database_url, settings, app_factory = service_fixtures(
+    "inventory", migrate, get_settings.cache_clear, InventorySettings, create_app
+)
 
 
 @pytest.fixture

@@ -11,30 +11,16 @@ from order.main import create_app
 from order.migrate import main as migrate
 from order.settings import OrderSettings, get_settings
 
-from mach_service_kit.pytest_plugin import migrated_database
+from mach_service_kit.pytest_plugin import service_fixtures
 from mach_service_kit.testing import envelope_problems
 
 CONTRACTS = Path(__file__).resolve().parents[3] / "contracts" / "events"
 TEA, CUP = uuid.UUID(int=1), uuid.UUID(int=2)
 
 
-@pytest.fixture(scope="session")
-def database_url(pg, monkeypatch_session) -> str:
-    url = migrated_database(pg, "order", migrate, get_settings.cache_clear)
-    monkeypatch_session.setenv("MACH_ENVIRONMENT", "test")
-    monkeypatch_session.setenv("MACH_DATABASE_URL", url)
-    return url
-
-
-@pytest.fixture(scope="session")
-def settings(database_url, issuer) -> OrderSettings:
-    return OrderSettings(environment="test", database_url=database_url,
-                         jwt_jwks_url=issuer.jwks_url, jwt_issuer=issuer.issuer)  # fmt: skip
-
-
-@pytest.fixture(scope="session")
-def app_factory():
-    return create_app
+database_url, settings, app_factory = service_fixtures(
+    "order", migrate, get_settings.cache_clear, OrderSettings, create_app
+)
 
 
 def bearer(issuer, sub: str, roles=()) -> dict[str, str]:

@@ -9,31 +9,11 @@ from payment.main import create_app
 from payment.migrate import main as migrate
 from payment.settings import PaymentSettings, get_settings
 
-from mach_service_kit.pytest_plugin import migrated_database
+from mach_service_kit.pytest_plugin import service_fixtures
 
-
-@pytest.fixture(scope="session")
-def database_url(pg, monkeypatch_session) -> str:
-    url = migrated_database(pg, "payment", migrate, get_settings.cache_clear)
-    monkeypatch_session.setenv("MACH_ENVIRONMENT", "test")
-    monkeypatch_session.setenv("MACH_DATABASE_URL", url)
-    return url
-
-
-@pytest.fixture(scope="session")
-def settings(database_url, issuer) -> PaymentSettings:
-    return PaymentSettings(
-        environment="test",
-        database_url=database_url,
-        jwt_jwks_url=issuer.jwks_url,
-        jwt_issuer=issuer.issuer,
-        sandbox_limit=500,
-    )
-
-
-@pytest.fixture(scope="session")
-def app_factory():
-    return create_app
+database_url, settings, app_factory = service_fixtures(
+    "payment", migrate, get_settings.cache_clear, PaymentSettings, create_app, sandbox_limit=500
+)
 
 
 @pytest.fixture

@@ -59,6 +59,40 @@ def migrated_database(
     return url
 
 
+def service_fixtures(
+    service: str,
+    migrate: Callable[[list[str]], int],
+    cache_clear: Callable[[], None],
+    settings_class: Callable[..., Any],
+    app_factory: Callable[[Any], "FastAPI"],
+    **settings: Any,
+) -> tuple[Any, Any, Any]:
+    """A service's conftest binds these to `database_url`, `settings` and `app_factory`: its
+    database migrated once per session (and the environment its commands read pointed at it),
+    its test settings (the issuer's JWKS, `settings` on top), and its app factory; the
+    plugin's `app` and `client` fixtures build on them."""
+
+    @pytest.fixture(scope="session", name="database_url")
+    def database_url(pg: "PostgresServer", monkeypatch_session: pytest.MonkeyPatch) -> str:
+        url = migrated_database(pg, service, migrate, cache_clear)
+        monkeypatch_session.setenv("MACH_ENVIRONMENT", "test")
+        monkeypatch_session.setenv("MACH_DATABASE_URL", url)
+        return url
+
+    @pytest.fixture(scope="session", name="settings")
+    def test_settings(database_url: str, issuer: "TokenIssuer") -> Any:
+        return settings_class(
+            environment="test", database_url=database_url, jwt_jwks_url=issuer.jwks_url,
+            jwt_issuer=issuer.issuer, **settings,
+        )  # fmt: skip
+
+    @pytest.fixture(scope="session", name="app_factory")
+    def factory() -> Callable[[Any], "FastAPI"]:
+        return app_factory
+
+    return database_url, test_settings, factory
+
+
 @asynccontextmanager
 async def rollback_client(app: "FastAPI", base_url: str) -> AsyncIterator["httpx.AsyncClient"]:
     """A client whose requests run in one outer transaction, rolled back afterwards: each
