@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import Header
+from fastapi import Header, Response
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,6 +61,15 @@ class Replay:
     status_code: int
     body: Any
     location: str | None
+
+    def answer(self, response: Response) -> Any:
+        """Sets the first response's status and Location on `response` (marked
+        `Idempotent-Replayed: true`); returns its body for the route to return."""
+        response.status_code = self.status_code
+        if self.location:
+            response.headers["Location"] = self.location
+        response.headers["Idempotent-Replayed"] = "true"
+        return self.body
 
 
 def fingerprint(operation: str, payload: Any) -> str:

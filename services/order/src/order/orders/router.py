@@ -42,10 +42,7 @@ async def place_order(
         db_session, scope=claims["sub"], key=key, operation="place_order", payload=body
     )
     if replay is not None:
-        response.status_code = replay.status_code
-        response.headers["Location"] = replay.location or ""
-        response.headers["Idempotent-Replayed"] = "true"
-        return OrderOut.model_validate(replay.body)
+        return OrderOut.model_validate(replay.answer(response))
     out = await service.place(db_session=db_session, customer=claims["sub"], data=data)
     location = f"/v1/orders/{out.id}"
     await idempotency.finish(

@@ -3,7 +3,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from mach_service_kit.idempotency import Replay
 from payment.deps import IdempotencyKey, ProviderDep, SessionDep, WriterDep
 from payment.models import idempotency
 from payment.payments import service
@@ -19,13 +18,6 @@ from payment.payments.schemas import (
 router = APIRouter(prefix="/v1/payments", tags=["payments"])
 
 
-def _replayed(replay: Replay, response: Response) -> None:
-    response.status_code = replay.status_code
-    if replay.location:
-        response.headers["Location"] = replay.location
-    response.headers["Idempotent-Replayed"] = "true"
-
-
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=PaymentOut)
 async def create_payment(
     data: PaymentIn, key: IdempotencyKey, db_session: SessionDep, provider: ProviderDep,
@@ -39,8 +31,7 @@ async def create_payment(
         db_session, scope=scope, key=key, operation="create_payment", payload=body
     )
     if replay is not None:
-        _replayed(replay, response)
-        return PaymentOut.model_validate(replay.body)
+        return PaymentOut.model_validate(replay.answer(response))
     out = await service.create(db_session=db_session, provider=provider, data=data)
     location = f"/v1/payments/{out.id}"
     await idempotency.finish(
@@ -96,8 +87,7 @@ async def refund_payment(
         db_session, scope=scope, key=key, operation="refund_payment", payload=body
     )
     if replay is not None:
-        _replayed(replay, response)
-        return RefundOut.model_validate(replay.body)
+        return RefundOut.model_validate(replay.answer(response))
     out = await service.refund(
         db_session=db_session, provider=provider, payment_id=payment_id, data=data
     )
