@@ -191,27 +191,16 @@ async def serve(
 ) -> dict[str, int]:
     """A service's consumer process (`<service>-consumer`): consumes `topics` as the service's
     group until SIGTERM or SIGINT; returns the outcome counts."""
-    import signal
+    from mach_service_kit import kafka
+    from mach_service_kit.relay import worker
 
-    from mach_service_kit import kafka, logs
-    from mach_service_kit.db import Database
-
-    logs.configure(settings.service_name, settings.log_level)
-    database = Database(settings)
-    producer = kafka.producer(settings)
-    consumer = kafka.consumer(settings, *topics)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    await producer.start()
-    await consumer.start()
-    log.info("consuming %s as %s", ",".join(topics), settings.service_name)
-    try:
-        return await Consumer(
-            consumer, producer, database.sessions, processed, handlers, settings.service_name
-        ).run(stop)
-    finally:
-        await consumer.stop()
-        await producer.stop()
-        await database.close()
+    async with worker(settings) as (database, producer, stop):
+        consumer = kafka.consumer(settings, *topics)
+        await consumer.start()
+        log.info("consuming %s as %s", ",".join(topics), settings.service_name)
+        try:
+            return await Consumer(
+                consumer, producer, database.sessions, processed, handlers, settings.service_name
+            ).run(stop)
+        finally:
+            await consumer.stop()

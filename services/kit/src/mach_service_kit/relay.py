@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import signal
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -114,8 +115,13 @@ class Relay:
                     await asyncio.wait_for(stop.wait(), idle)
 
 
-async def serve(settings: ServiceSettings, table: sa.Table) -> None:
-    """A service's relay process (`<service>-relay`): publishes until SIGTERM or SIGINT."""
+@contextlib.asynccontextmanager
+async def worker(
+    settings: ServiceSettings,
+) -> AsyncIterator[tuple[Database, AIOKafkaProducer, asyncio.Event]]:
+    """What a service's Kafka process (`<service>-relay`, `<service>-consumer`) runs in: JSON
+    logs, its database, a started producer, and an event set by SIGTERM or SIGINT; the
+    producer and the database are closed afterwards."""
     logs.configure(settings.service_name, settings.log_level)
     database = Database(settings)
     producer = kafka.producer(settings)
@@ -124,9 +130,15 @@ async def serve(settings: ServiceSettings, table: sa.Table) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     await producer.start()
-    log.info("relaying %s's outbox to %s", settings.service_name, settings.kafka_bootstrap)
     try:
-        await Relay(database.sessions, table, producer).run(stop)
+        yield database, producer, stop
     finally:
         await producer.stop()
         await database.close()
+
+
+async def serve(settings: ServiceSettings, table: sa.Table) -> None:
+    """A service's relay process (`<service>-relay`): publishes until SIGTERM or SIGINT."""
+    async with worker(settings) as (database, producer, stop):
+        log.info("relaying %s's outbox to %s", settings.service_name, settings.kafka_bootstrap)
+        await Relay(database.sessions, table, producer).run(stop)
