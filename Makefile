@@ -82,9 +82,9 @@ unit: venv tools ## pytest: everything that needs no node and no bundle (alert r
 	$(BIN)/pytest -m "not fleet and not artifacts"
 
 # Each service (and the kit they share) builds and tests alone, in its own venv from its own
-# lock, on a real PostgreSQL server and a real Kafka broker from the bundle's jars
+# lock, on real PostgreSQL and Redis servers (Debian's) and a real Kafka broker from the bundle's jars
 # (services/Makefile; `UNITS=catalog` for one).
-services: host-packages ## the services: mypy, tests on real PostgreSQL and Kafka, contract (schemathesis), coverage
+services: host-packages ## the services: mypy, tests on real PostgreSQL, Redis and Kafka, contracts (schemathesis, pact), coverage
 	$(MAKE) -C services test
 
 artifacts-test: bundle-test integration-test ## bundle-test, then integration-test

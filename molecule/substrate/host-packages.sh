@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the suite needs on the controller, only when one is missing.
 set -euo pipefail
-packages=(docker.io debootstrap iproute2 iptables apt-utils gnupg maven postgresql-15)
+packages=(docker.io debootstrap iproute2 iptables apt-utils gnupg maven postgresql-15 redis-server redis-tools)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 
 from mach_service_kit import ProblemError, ServiceSettings, create_app
-from mach_service_kit.auth import CallerDep, WriterDep
+from mach_service_kit.auth import CallerDep, MaybeCallerDep, WriterDep
 from mach_service_kit.db import SessionDep
 
 router = APIRouter(prefix="/v1/things", tags=["things"])
@@ -41,6 +41,11 @@ async def create_thing(thing: Thing, _: WriterDep) -> Thing:
 @router.get("/mine/whoami")
 async def whoami(claims: CallerDep) -> dict[str, str]:
     return {"sub": claims["sub"]}
+
+
+@router.get("/mine/maybe")
+async def maybe(claims: MaybeCallerDep) -> dict[str, str | None]:
+    return {"sub": claims["sub"] if claims else None}
 
 
 @router.get("/boom/now")

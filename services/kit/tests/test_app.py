@@ -32,6 +32,45 @@ async def test_readiness_fails_when_the_database_does_not_answer(pg, issuer):
     assert r.json()["detail"] == "the database does not answer"
 
 
+class Flaky:
+    """A resource besides the database (a Redis, say) that stops answering."""
+
+    name = "cache"
+
+    def __init__(self) -> None:
+        self.up, self.closed = True, False
+
+    async def ready(self) -> None:
+        if not self.up:
+            raise ConnectionError("down")
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+async def test_readiness_asks_every_resource_and_shutdown_closes_them(settings):
+    cache = Flaky()
+    app = create_app(settings, version="1", routers=[], resources=[cache])
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c,
+    ):
+        assert (await c.get("/readyz")).status_code == 200
+        cache.up = False
+        r = await c.get("/readyz")
+    assert r.status_code == 503 and r.json()["detail"] == "the cache does not answer"
+    assert cache.closed
+
+
+async def test_a_token_is_optional_where_anonymous_callers_are_served(client, issuer):
+    assert (await client.get("/v1/things/mine/maybe")).json() == {"sub": None}
+    ann = {"Authorization": f"Bearer {issuer.token(sub='ann')}"}
+    assert (await client.get("/v1/things/mine/maybe", headers=ann)).json() == {"sub": "ann"}
+    # A token that is sent must be valid: no silent downgrade to anonymous.
+    bad = {"Authorization": "Bearer not-a-jwt"}
+    assert (await client.get("/v1/things/mine/maybe", headers=bad)).status_code == 401
+
+
 async def test_reads_use_the_database(client):
     r = await client.get("/v1/things/kettle")
     assert r.json() == {"name": "kettle", "size": 6, "tags": [], "note": None}

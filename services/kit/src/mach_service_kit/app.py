@@ -7,7 +7,7 @@ import asyncio
 import copy
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI
 from opentelemetry.sdk.trace.export import SpanExporter
@@ -21,6 +21,17 @@ from mach_service_kit.negotiation import Negotiation
 from mach_service_kit.settings import ServiceSettings
 
 READINESS_TIMEOUT_S = 2.0
+
+
+class Resource(Protocol):
+    """Something the app depends on besides its database (a Redis, say): /readyz asks it,
+    shutdown closes it."""
+
+    name: str
+
+    async def ready(self) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 class Problem(BaseModel):
@@ -69,14 +80,17 @@ def create_app(
     routers: Sequence[APIRouter],
     description: str = "",
     span_exporter: SpanExporter | None = None,
+    resources: Sequence[Resource] = (),
 ) -> FastAPI:
     logs.configure(settings.service_name, settings.log_level)
     database = Database(settings)
+    depends_on: list[Resource] = [database, *resources]
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        await database.close()
+        for resource in depends_on:
+            await resource.close()
         provider.shutdown()
 
     app = FastAPI(
@@ -104,11 +118,13 @@ def create_app(
 
     @app.get("/readyz", tags=["operations"], response_model=Status)
     async def readyz() -> Status:
-        """Readiness: the database answers within two seconds."""
-        try:
-            await asyncio.wait_for(database.ready(), READINESS_TIMEOUT_S)
-        except Exception as exc:
-            raise problems.ProblemError(503, "the database does not answer") from exc
+        """Readiness: the database (and every other resource the service depends on)
+        answers within two seconds."""
+        for resource in depends_on:
+            try:
+                await asyncio.wait_for(resource.ready(), READINESS_TIMEOUT_S)
+            except Exception as exc:
+                raise problems.ProblemError(503, f"the {resource.name} does not answer") from exc
         return Status(status="ready")
 
     for router in routers:

@@ -80,6 +80,15 @@ async def caller(request: Request) -> dict[str, Any]:
     return claims
 
 
+async def maybe_caller(request: Request) -> dict[str, Any] | None:
+    """The verified claims of whoever calls, or None for a call without a token (operations
+    open to anonymous callers that give a caller with a token more). A token that is sent
+    must be valid."""
+    if request.headers.get("authorization") is None:
+        return None
+    return await caller(request)
+
+
 async def writer(request: Request) -> dict[str, Any]:
     """The verified claims of a caller allowed to write. With no verifier configured (dev and
     test only: settings require a JWKS elsewhere) writes are open."""
@@ -95,3 +104,4 @@ async def writer(request: Request) -> dict[str, Any]:
 
 WriterDep = Annotated[dict[str, Any], Depends(writer)]
 CallerDep = Annotated[dict[str, Any], Depends(caller)]
+MaybeCallerDep = Annotated[dict[str, Any] | None, Depends(maybe_caller)]

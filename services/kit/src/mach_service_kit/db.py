@@ -20,6 +20,8 @@ from mach_service_kit.settings import ServiceSettings
 
 
 class Database:
+    name = "database"
+
     def __init__(self, settings: ServiceSettings) -> None:
         self.engine: AsyncEngine = create_async_engine(
             settings.database_url.get_secret_value(),

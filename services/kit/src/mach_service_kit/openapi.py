@@ -9,10 +9,11 @@ import os
 import sys
 from pathlib import Path
 
-# The app is built, never started: no database is reached, so a dev URL suffices.
+# The app is built, never started: no database or Redis is reached, so dev URLs suffice.
 EXPORT_ENV = {
     "MACH_ENVIRONMENT": "dev",
     "MACH_DATABASE_URL": "postgresql+asyncpg://export@localhost/export",
+    "MACH_REDIS_URL": "redis://export@localhost/0",
 }
 
 

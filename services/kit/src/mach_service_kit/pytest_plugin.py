@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import httpx
     from fastapi import FastAPI
 
-    from mach_service_kit.testing import PostgresServer, TokenIssuer
+    from mach_service_kit.testing import PostgresServer, RedisServer, TokenIssuer
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +22,15 @@ def pg() -> Iterator["PostgresServer"]:
     from mach_service_kit.testing import postgres_server
 
     with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis() -> Iterator["RedisServer"]:
+    """A real Redis server for the session (a service that keeps state in Redis)."""
+    from mach_service_kit.testing import redis_server
+
+    with redis_server() as server:
         yield server
 
 
@@ -172,6 +181,13 @@ def migrations_test(
     return test
 
 
+@pytest.fixture(scope="module")
+def contract_environment() -> dict[str, str]:
+    """More environment for the server the contract tests drive (a service whose settings
+    need more than a database, its Redis say, overrides this fixture in its conftest)."""
+    return {}
+
+
 def contract_suite(
     service: str, migrate: Callable[[list[str]], int], cache_clear: Callable[[], None]
 ) -> tuple[Callable[..., None], Any, Callable[..., None]]:
@@ -195,7 +211,9 @@ def contract_suite(
         )
 
     @pytest.fixture(scope="module")
-    def server(pg: "PostgresServer", issuer: "TokenIssuer") -> Iterator[str]:
+    def server(
+        pg: "PostgresServer", issuer: "TokenIssuer", contract_environment: dict[str, str]
+    ) -> Iterator[str]:
         from mach_service_kit.testing import uvicorn_server
 
         url = migrated_database(pg, f"{service}_contract", migrate, cache_clear)
@@ -204,6 +222,7 @@ def contract_suite(
             "MACH_DATABASE_URL": url,
             "MACH_JWT_JWKS_URL": issuer.jwks_url,
             "MACH_JWT_ISSUER": issuer.issuer,
+            **contract_environment,
         }
         with uvicorn_server(f"{service}.main:create_app", env) as base:
             yield base

@@ -99,6 +99,59 @@ def postgres_server() -> Iterator[PostgresServer]:
         shutil.rmtree(base)
 
 
+@dataclass(frozen=True)
+class RedisServer:
+    port: int
+    password: str  # the admin (default) user's
+
+    def cli(self, *args: str, user: str = "default", password: str | None = None) -> str:
+        proc = subprocess.run(
+            ["redis-cli", "-h", "127.0.0.1", "-p", str(self.port), "--no-auth-warning",
+             "--user", user, "--pass", password or self.password, *args],
+            capture_output=True, text=True, check=True, timeout=10,
+        )  # fmt: skip
+        return proc.stdout.strip()
+
+    def create_user(self, name: str) -> str:
+        """An ACL user confined to its own key and channel prefix, as the redis role makes one
+        per service (catalog_redis_users); returns the service's URL."""
+        password = secrets.token_urlsafe(18)
+        acl = [f">{password}", f"~{name}:*", f"&{name}:*", "+@all", "-@dangerous"]
+        self.cli("ACL", "SETUSER", name, "reset", "on", *acl)
+        return f"redis://{name}:{password}@127.0.0.1:{self.port}/0"
+
+
+@contextmanager
+def redis_server() -> Iterator[RedisServer]:
+    """Debian's redis-server on a free loopback port, nothing persisted, the default user
+    password-protected (the fleet's Redis turns it off; the tests use it as the admin)."""
+    base = Path(tempfile.mkdtemp(prefix="mach-svc-redis-"))
+    port, password = free_port(), secrets.token_urlsafe(18)
+    conf = base / "redis.conf"
+    conf.write_text(
+        f'port {port}\nbind 127.0.0.1\nsave ""\nappendonly no\ndir {base}\n'
+        f"requirepass {password}\nlogfile {base / 'log'}\n"
+    )
+    proc = subprocess.Popen(["redis-server", str(conf)])
+    server = RedisServer(port, password)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if server.cli("PING") == "PONG":
+                    break
+            except subprocess.CalledProcessError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start: {(base / 'log').read_text()}")
+            time.sleep(0.1)
+        yield server
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        shutil.rmtree(base, ignore_errors=True)
+
+
 class TokenIssuer:
     """Signs access tokens shaped like Keycloak's (realm_access.roles, azp, iss, exp) with an
     RSA key and publishes its public half as a JWKS over HTTP on loopback, at the path
