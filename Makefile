@@ -132,19 +132,24 @@ test: setup prerequisites ## the whole suite, as CI runs it (two lanes side by s
 	molecule/substrate/lane-report.sh $$logs molecule $$molecule fleet $$fleet_rc; \
 	test $$molecule -eq 0 -a $$fleet_rc -eq 0
 
-# lint and unit run while the bundle builds (its downloads wait on the registries, and a fresh
-# machine's Go builds take minutes) and the services' venvs install; their lines are prefixed
-# "bundle| " and "venvs| ". The services' tests follow (their Kafka broker comes from the
-# bundle). Any failing fails.
+# Two chains side by side: lint and unit in this shell, and in the background the bundle and
+# the services' venvs (together: the bundle's downloads wait on the registries and a fresh
+# machine's Go builds take minutes), then the services' tests (their Kafka broker and
+# OpenSearch node come from the bundle). Lines are prefixed "bundle| ", "venvs| " and
+# "services| ". Any failing fails, after both chains have finished.
 prerequisites: setup
-	@( set -o pipefail; $(MAKE) --no-print-directory artifacts 2>&1 | sed -u 's/^/bundle| /' ) & bundle=$$!; \
-	( set -o pipefail; $(MAKE) --no-print-directory -C services -j3 venvs 2>&1 | sed -u 's/^/venvs| /' ) & venvs=$$!; \
+	@( brc=0; vrc=0; \
+	  ( set -o pipefail; $(MAKE) --no-print-directory artifacts 2>&1 | sed -u 's/^/bundle| /' ) & bundle=$$!; \
+	  ( set -o pipefail; $(MAKE) --no-print-directory -C services -j3 venvs 2>&1 | sed -u 's/^/venvs| /' ) & venvs=$$!; \
+	  wait $$bundle || brc=$$?; wait $$venvs || vrc=$$?; \
+	  src=0; test $$brc -ne 0 -o $$vrc -ne 0 || ( set -o pipefail; \
+	    $(MAKE) --no-print-directory services 2>&1 | sed -u 's/^/services| /' ) || src=$$?; \
+	  echo "=== prerequisites: bundle rc=$$brc, venvs rc=$$vrc, services rc=$$src"; \
+	  test $$brc -eq 0 -a $$vrc -eq 0 -a $$src -eq 0 ) & chain=$$!; \
 	rc=0; $(MAKE) --no-print-directory lint unit || rc=$$?; \
-	wait $$venvs || rc=$$?; \
-	brc=0; wait $$bundle || brc=$$?; \
-	src=0; test $$brc -ne 0 || $(MAKE) --no-print-directory services || src=$$?; \
-	echo "=== prerequisites: lint and unit rc=$$rc, bundle rc=$$brc, services rc=$$src"; \
-	test $$rc -eq 0 -a $$brc -eq 0 -a $$src -eq 0
+	crc=0; wait $$chain || crc=$$?; \
+	echo "=== prerequisites: lint and unit rc=$$rc, bundle, venvs and services rc=$$crc"; \
+	test $$rc -eq 0 -a $$crc -eq 0
 
 define run-bundle-test
 $(BIN)/pytest --durations=5 -m artifacts tests/artifacts

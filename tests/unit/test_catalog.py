@@ -11,6 +11,7 @@ from ansible_collections.mach.platform.plugins.filter.catalog import (
     catalog_kafka_users,
     catalog_keycloak_clients,
     catalog_keycloak_roles,
+    catalog_opensearch_users,
     catalog_postgresql_databases,
     catalog_problems,
     catalog_redis_users,
@@ -87,6 +88,14 @@ def test_redis_users_and_keycloak_clients_fit_their_consumers():
     assert {c["client_id"] for c in clients} == EIGHT
     # the role each service's settings require for writes (services/kit: write_role)
     assert {r["name"] for r in roles} == {f"{s}-editor" for s in EIGHT}
+
+
+def test_opensearch_users_keep_to_their_own_indices():
+    assert catalog_opensearch_users(CATALOG) == [
+        {"name": "search", "indices": ["search-*"], "access": "write"}
+    ]
+    foreign = {"services": [{"name": "search", "port": 1, "database": "s", "indices": ["logs-*"]}]}
+    assert catalog_problems(foreign) == ["services[search].indices: 'logs-*' is not under search-"]
 
 
 def test_problems_name_the_service_and_field():

@@ -62,14 +62,17 @@ def test_ci_run_calls_the_readme_test_command():
     makefile = (ROOT / "Makefile").read_text()
     test_deps = re.search(r"^test: (.*?)##", makefile, re.M)[1].split()
     assert "prerequisites" in test_deps
-    # prerequisites: the bundle builds in the background while lint and unit run; all must pass
+    # prerequisites: the bundle, the venvs and then the services' tests in the background
+    # while lint and unit run; all must pass
     prereq = re.search(r"^prerequisites: .*\n((?:\t.*\n)+)", makefile, re.M)[1]
     assert "$(MAKE) --no-print-directory artifacts" in prereq
     assert "$(MAKE) --no-print-directory lint unit ||" in prereq
-    # the services' tests follow the bundle (their Kafka broker is the bundle's)
-    assert prereq.index("wait $$bundle") < prereq.index("$(MAKE) --no-print-directory services")
-    assert "wait $$bundle || brc=$$?" in prereq
-    assert "test $$rc -eq 0 -a $$brc -eq 0 -a $$src -eq 0" in prereq
+    # the services' tests follow the bundle and the venvs (their broker is the bundle's)
+    services = prereq.index("$(MAKE) --no-print-directory services")
+    assert prereq.index("wait $$bundle") < services and prereq.index("wait $$venvs") < services
+    assert "test $$brc -eq 0 -a $$vrc -eq 0 -a $$src -eq 0 ) & chain=$$!" in prereq
+    assert "wait $$chain || crc=$$?" in prereq
+    assert prereq.rstrip().endswith("test $$rc -eq 0 -a $$crc -eq 0")
     recipe = re.search(r"^test: .*\n((?:\t.*\n)+)", makefile, re.M)[1]
     lanes = set(re.findall(r"\$\((?:call )?run-([a-z-]+)[),]", recipe))
     assert lanes == {"molecule", "molecule-matrix", "bundle-test", "integration-test", "site"}

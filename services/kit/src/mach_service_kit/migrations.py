@@ -55,3 +55,13 @@ def main(argv: list[str] | None, script_location: Path, url: str) -> int:
     else:
         command.current(cfg)
     return 0
+
+
+def service_main(service: str, package: Path, argv: list[str] | None = None) -> int:
+    """`main` for a service whose settings need more than a database (a Redis, a search
+    cluster): the migrations read the database's URL only, so the migration step is given
+    no other credential. `package` is the service's package directory."""
+    from mach_service_kit.settings import ServiceSettings, load_settings
+
+    settings = load_settings(ServiceSettings, service_name=service)
+    return main(argv, package / "migrations", settings.database_url.get_secret_value())

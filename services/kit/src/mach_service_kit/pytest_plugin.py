@@ -14,7 +14,12 @@ if TYPE_CHECKING:
     import httpx
     from fastapi import FastAPI
 
-    from mach_service_kit.testing import PostgresServer, RedisServer, TokenIssuer
+    from mach_service_kit.testing import (
+        OpenSearchServer,
+        PostgresServer,
+        RedisServer,
+        TokenIssuer,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +36,15 @@ def redis() -> Iterator["RedisServer"]:
     from mach_service_kit.testing import redis_server
 
     with redis_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def opensearch() -> Iterator["OpenSearchServer"]:
+    """A real OpenSearch node for the session (the search service's index)."""
+    from mach_service_kit.testing import opensearch_server
+
+    with opensearch_server() as server:
         yield server
 
 

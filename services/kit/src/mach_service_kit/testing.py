@@ -152,6 +152,81 @@ def redis_server() -> Iterator[RedisServer]:
         shutil.rmtree(base, ignore_errors=True)
 
 
+def _bundle_file(variable: str, pattern: str, what: str) -> Path:
+    """A file of the bundle as `make artifacts` builds it (`variable` names one directly)."""
+    named = os.environ.get(variable)
+    if named:
+        return Path(named)
+    state = Path(os.environ.get("MACH_STATE_DIR", "/var/lib/mach-platform"))
+    found = sorted(state.glob(f"artifacts/files/{pattern}"))
+    if not found:
+        raise FileNotFoundError(f"no {what} under {state}/artifacts: run `make artifacts`")
+    return found[-1]
+
+
+@dataclass(frozen=True)
+class OpenSearchServer:
+    url: str
+
+
+@contextmanager
+def opensearch_server() -> Iterator[OpenSearchServer]:
+    """The bundle's OpenSearch home (artifacts/manifest.yml: opensearch) as one node on a free
+    loopback port, 512 MB of heap, started as the opensearch role's unit starts it (the JVM
+    on the home's jars). Its security plugin is disabled here: the cluster's TLS and users
+    are the opensearch role's, tested by its scenario; the services reach it as their user."""
+    base = Path(tempfile.mkdtemp(prefix="mach-svc-os-"))
+    base.chmod(0o755)
+    with tarfile.open(_bundle_file("MACH_OPENSEARCH_TARBALL", "opensearch/*/opensearch-*.tar.gz",
+                                   "OpenSearch home")) as tar:  # fmt: skip
+        tar.extractall(base, filter="data")
+    (home,) = base.glob("opensearch-*")
+    for directory in ("data", "logs", "tmp"):
+        (base / directory).mkdir()
+    port = free_port()
+    command = [
+        "java", "-Xms512m", "-Xmx512m", "-XX:+UseG1GC", f"-Djava.io.tmpdir={base / 'tmp'}",
+        "-Djava.security.manager=allow",
+        "-Djava.util.concurrent.ForkJoinPool.common.threadFactory="
+        "org.opensearch.secure_sm.SecuredForkJoinWorkerThreadFactory",
+        "-Dfile.encoding=UTF-8", "-Djna.nosys=true", "-Dlog4j2.disable.jmx=true",
+        f"-Dopensearch.path.home={home}", f"-Dopensearch.path.conf={home / 'config'}",
+        "-Dopensearch.distribution.type=tar", "-Dopensearch.bundled_jdk=false",
+        "-cp", f"{home}/lib/*", "org.opensearch.bootstrap.OpenSearch",
+        "-Ediscovery.type=single-node", "-Eplugins.security.disabled=true",
+        "-Enetwork.host=127.0.0.1", f"-Ehttp.port={port}", f"-Etransport.port={free_port()}",
+        f"-Epath.data={base / 'data'}", f"-Epath.logs={base / 'logs'}",
+        "-Ecluster.routing.allocation.disk.threshold_enabled=false",
+    ]  # fmt: skip
+    if os.geteuid() == 0:  # OpenSearch refuses to run as root
+        for path in base.rglob("*"):
+            shutil.chown(path, "nobody")
+        command = ["runuser", "-u", "nobody", "--", *command]
+    log = (base / "console.log").open("wb")
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=base)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                health = httpx.get(f"{url}/_cluster/health?wait_for_status=yellow&timeout=5s")
+                if health.status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"OpenSearch did not start: {(base / 'console.log').read_text()[-3000:]}"
+                )
+            time.sleep(0.5)
+        yield OpenSearchServer(url)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+        log.close()
+        shutil.rmtree(base, ignore_errors=True)
+
+
 class TokenIssuer:
     """Signs access tokens shaped like Keycloak's (realm_access.roles, azp, iss, exp) with an
     RSA key and publishes its public half as a JWKS over HTTP on loopback, at the path
@@ -265,14 +340,7 @@ class KafkaServer:
 def kafka_jars() -> Path:
     """The bundle's Kafka jars (artifacts/manifest.yml: kafka), as `make artifacts` builds
     them; MACH_KAFKA_JARS names the tarball directly."""
-    named = os.environ.get("MACH_KAFKA_JARS")
-    if named:
-        return Path(named)
-    state = Path(os.environ.get("MACH_STATE_DIR", "/var/lib/mach-platform"))
-    found = sorted(state.glob("artifacts/files/kafka/*/kafka-*-jars.tar.gz"))
-    if not found:
-        raise FileNotFoundError(f"no Kafka jars under {state}/artifacts: run `make artifacts`")
-    return found[-1]
+    return _bundle_file("MACH_KAFKA_JARS", "kafka/*/kafka-*-jars.tar.gz", "Kafka jars")
 
 
 @contextmanager

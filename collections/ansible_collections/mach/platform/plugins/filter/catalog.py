@@ -12,9 +12,11 @@ version_added: 0.2.0
 description:
   - Checks services/catalog.yml strictly - unknown fields, duplicate names, ports or
     databases, a topic produced by two services, a topic consumed that nobody produces, a call
-    to an unknown service, a route outside /v1 - and names the service and field at fault.
+    to an unknown service, a route outside /v1, an index pattern outside the service's
+    own prefix - and names the service and field at fault.
   - The same module provides C(catalog_kafka_topics), C(catalog_kafka_acls),
-    C(catalog_redis_users), C(catalog_postgresql_databases), C(catalog_keycloak_clients) and
+    C(catalog_redis_users), C(catalog_opensearch_users),
+    C(catalog_postgresql_databases), C(catalog_keycloak_clients) and
     C(catalog_keycloak_roles),
     which turn the catalogue into the variables of the kafka, redis and postgresql roles and
     the keycloak_realm spec, and C(vault_postgresql_roles), which turns the databases into
@@ -56,6 +58,7 @@ SERVICE = {
     "port",
     "database",
     "redis",
+    "indices",
     "produces",
     "consumes",
     "calls",
@@ -104,6 +107,9 @@ def catalog_problems(catalog: Any) -> list[str]:
         for callee in s.get("calls") or []:
             if callee not in names:
                 problems.append(f"{where}.calls: {callee!r} is not in the catalogue")
+        for pattern in s.get("indices") or []:
+            if not str(pattern).startswith(f"{name}-"):
+                problems.append(f"{where}.indices: {pattern!r} is not under {name}-")
         for route in s.get("routes") or []:
             if not str(route).startswith("/v1/"):
                 problems.append(f"{where}.routes: {route!r} is not under /v1/")
@@ -156,6 +162,16 @@ def catalog_redis_users(catalog: dict[str, Any]) -> list[dict[str, Any]]:
         {"name": s["name"], "keys": [f"{s['name']}:*"], "channels": [f"{s['name']}:*"]}
         for s in _services(catalog)
         if s.get("redis")
+    ]
+
+
+def catalog_opensearch_users(catalog: dict[str, Any]) -> list[dict[str, Any]]:
+    """A search-cluster user per service that keeps indices there, confined to them (the
+    opensearch role's `opensearch_users`, passwords added from Vault)."""
+    return [
+        {"name": s["name"], "indices": list(s["indices"]), "access": "write"}
+        for s in _services(catalog)
+        if s.get("indices")
     ]
 
 
@@ -326,6 +342,7 @@ class FilterModule:
             "catalog_kafka_acls": catalog_kafka_acls,
             "catalog_kafka_users": catalog_kafka_users,
             "catalog_redis_users": catalog_redis_users,
+            "catalog_opensearch_users": catalog_opensearch_users,
             "catalog_keycloak_clients": catalog_keycloak_clients,
             "catalog_keycloak_roles": catalog_keycloak_roles,
             "catalog_postgresql_databases": catalog_postgresql_databases,
