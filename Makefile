@@ -189,7 +189,7 @@ artifacts: setup ## build the air-gap bundle (incremental; a no-op when nothing 
 artifacts-list: venv ## what an air-gapped site must bring, from artifacts/manifest.yml
 	@$(BIN)/mach artifacts list
 
-bench: venv ## benchmarks that print figures (preflight; the catalog's and payment's main paths)
+bench: venv ## benchmarks that print figures (preflight; the main paths of the catalog, payment, cart and search)
 	$(BIN)/python bench/preflight_bench.py --hosts 1000
 	$(MAKE) -C services bench
 

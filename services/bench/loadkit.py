@@ -1,6 +1,7 @@
 """What the load drivers share: a service served as its unit runs it (uvicorn, one worker,
-production-like settings with a JWKS, on a throwaway PostgreSQL 15 cluster), and a phase
-that drives one path with `concurrency` connections and prints its figures.
+production-like settings with a JWKS, on a throwaway PostgreSQL 15 cluster; the services it
+calls served the same way from their own venvs), and a phase that drives one path with
+`concurrency` connections and prints its figures.
 
 The driver runs on the same machine as the service (both share its cores): the figures are a
 floor, not the service's ceiling."""
@@ -60,15 +61,21 @@ async def phase(base: str, name: str, call: Call, seconds: float, concurrency: i
 
 
 @contextmanager
-def served(service: str) -> Iterator[tuple[str, TokenIssuer]]:
-    """The service migrated and running under uvicorn: (its base URL, the token issuer)."""
-    with postgres_server() as pg, TokenIssuer() as issuer:
-        url = pg.create_database(service)
+def served(
+    service: str, issuer: TokenIssuer, env: dict[str, str] | None = None,
+    bin_dir: Path | None = None,
+) -> Iterator[str]:  # fmt: skip
+    """The service migrated and running under uvicorn on its own throwaway PostgreSQL cluster,
+    trusting `issuer`'s tokens, with `env` on top; yields its base URL. `bin_dir`: the venv
+    it is installed in (this interpreter's by default; another service's for a dependency)."""
+    with postgres_server() as pg:
         port = free_port()
-        env = {**os.environ, "MACH_ENVIRONMENT": "test", "MACH_DATABASE_URL": url,
+        env = {**os.environ, "MACH_ENVIRONMENT": "test",
+               "MACH_DATABASE_URL": pg.create_database(service),
                "MACH_JWT_JWKS_URL": issuer.jwks_url, "MACH_JWT_ISSUER": issuer.issuer,
-               "MACH_LOG_LEVEL": "WARNING", "MACH_DATABASE_POOL_SIZE": "20"}  # fmt: skip
-        bin_dir = Path(sys.executable).parent
+               "MACH_LOG_LEVEL": "WARNING", "MACH_DATABASE_POOL_SIZE": "20",
+               **(env or {})}  # fmt: skip
+        bin_dir = bin_dir or Path(sys.executable).parent
         subprocess.run([str(bin_dir / f"{service}-migrate"), "upgrade", "head"], env=env,
                        check=True, capture_output=True)  # fmt: skip
         server = subprocess.Popen(
@@ -83,25 +90,31 @@ def served(service: str) -> Iterator[tuple[str, TokenIssuer]]:
                     if httpx.get(f"{base}/readyz").status_code == 200:
                         break
                 except httpx.HTTPError:
-                    time.sleep(0.2)
-            yield base, issuer
+                    pass
+                time.sleep(0.2)
+            yield base
         finally:
             server.terminate()
             server.wait(10)
 
 
-Drive = Callable[[str, str, argparse.Namespace], Awaitable[None]]
-
-
-def main(service: str, doc: str | None, drive: Drive, seeds: tuple[str, int]) -> None:
+def options(doc: str | None, seeds: tuple[str, int]) -> argparse.Namespace:
     """A driver's command line: --seconds, --concurrency and its seed count (`seeds`: the
-    option's name and default); `drive(base, editor token, args)` runs its phases."""
+    option's name and default)."""
     parser = argparse.ArgumentParser(
         description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument(f"--{seeds[0]}", type=int, default=seeds[1])
-    args = parser.parse_args()
-    with served(service) as (base, issuer):
+    return parser.parse_args()
+
+
+Drive = Callable[[str, str, argparse.Namespace], Awaitable[None]]
+
+
+def main(service: str, doc: str | None, drive: Drive, seeds: tuple[str, int]) -> None:
+    """A driver of one service: `drive(base, editor token, args)` runs its phases."""
+    args = options(doc, seeds)
+    with TokenIssuer() as issuer, served(service, issuer) as base:
         asyncio.run(drive(base, issuer.token(roles=[f"{service}-editor"], lifetime=3600), args))

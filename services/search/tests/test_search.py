@@ -115,7 +115,7 @@ async def test_pages_follow_the_cursor(client, index, category):
     "params",
     [{"facet": "no-colon"}, {"min_price": "5", "max_price": "1"}, {"limit": "0"},
      {"limit": "101"}, {"currency": "eur"}, {"after": "not-a-cursor"}, {"min_price": "-1"},
-     {"after": "WzFd"}],
+     {"after": "WzFd"}, {"after": "WyJhIiwgImIiXQ=="}],
 )  # fmt: skip
 async def test_bad_queries_are_refused(client, index, params):
     r = await client.get("/v1/search", params=params)
@@ -142,8 +142,32 @@ async def test_readiness_follows_the_search_cluster(settings, app_factory):
     app = app_factory(settings.model_copy(update={"opensearch_hosts": "http://127.0.0.1:9"}))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as c:
         r = await c.get("/readyz")
+        found = await c.get("/v1/search", params={"q": "mug"})
     assert r.status_code == 503 and r.json()["detail"] == "the search cluster does not answer"
+    # A search meanwhile is a 503 to retry, not a 500.
+    assert found.status_code == 503 and found.headers["retry-after"] == "5"
     await app.state.index.close()
+
+
+async def test_an_index_whose_shards_are_not_allocated_yet_is_a_503(settings, app_factory):
+    """What a search meets while a new index's shards are being allocated (or the cluster is
+    red): a 503 to retry, not a 500."""
+    app = app_factory(settings.model_copy(update={"index_alias": "search-unallocated"}))
+    body = {"settings": {"number_of_shards": 1, "number_of_replicas": 0,
+                         "index.routing.allocation.require._name": "no-such-node"},
+            "aliases": {"search-unallocated": {}}}  # fmt: skip
+    await app.state.index.client.indices.create(
+        index="search-unallocated-v1", body=body, wait_for_active_shards="0"
+    )
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://s") as c:
+            r = await c.get("/v1/search", params={"q": "mug"})
+        assert r.status_code == 503, r.text
+        assert r.json()["detail"].startswith("the search cluster cannot answer now")
+    finally:
+        await app.state.index.client.indices.delete(index="search-unallocated-v1")
+        await app.state.index.close()
 
 
 def test_settings_outside_dev_need_tls_and_the_search_users_password(database_url, issuer):

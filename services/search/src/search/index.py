@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from opensearchpy import AsyncOpenSearch, NotFoundError
+from opensearchpy import AsyncOpenSearch, ConnectionError, NotFoundError, TransportError
 
 from mach_service_kit import ProblemError
 from search.settings import SearchSettings
@@ -112,9 +112,20 @@ def uncursor(value: str) -> list[Any]:
         decoded = json.loads(base64.urlsafe_b64decode(value.encode()))
     except (ValueError, binascii.Error) as exc:
         raise ProblemError(422, "`after` is not a cursor this service gave") from exc
-    if not isinstance(decoded, list) or len(decoded) != 2:
+    if not (
+        isinstance(decoded, list) and len(decoded) == 2
+        and isinstance(decoded[0], int | float) and not isinstance(decoded[0], bool)
+        and isinstance(decoded[1], str)
+    ):  # fmt: skip
         raise ProblemError(422, "`after` is not a cursor this service gave")
     return decoded
+
+
+def unavailable(exc: TransportError) -> ProblemError:
+    """The cluster cannot answer now (unreachable, or its shards not allocated yet): a 503
+    to retry, never a 500."""
+    return ProblemError(503, f"the search cluster cannot answer now ({exc.error})",
+                        headers={"Retry-After": "5"})  # fmt: skip
 
 
 class ProductIndex:
@@ -143,6 +154,10 @@ class ProductIndex:
             "aliases": {self.alias: {"is_write_index": True}},
         }
         await self.client.indices.create(index=f"{self.alias}-v{VERSION}", body=body)
+        # Writes and searches wait for the new index's shards, not fail on them.
+        # (The cluster's own wait: 30 s at most.)
+        await self.client.cluster.health(index=self.alias, wait_for_status="yellow",
+                                         request_timeout=45)  # fmt: skip
 
     async def _upsert(self, product_id: str, script: str, params: dict[str, Any]) -> None:
         body = {"scripted_upsert": True, "upsert": {},
@@ -212,6 +227,12 @@ class ProductIndex:
             answer: dict[str, Any] = await self.client.search(index=self.alias, body=body)
         except NotFoundError:  # nothing indexed yet: the consumer creates the index
             return {"hits": {"total": {"value": 0}, "hits": []}, "aggregations": {}}
+        except ConnectionError as exc:
+            raise unavailable(exc) from exc
+        except TransportError as exc:
+            if exc.status_code in (429, 503):
+                raise unavailable(exc) from exc
+            raise
         return answer
 
     async def ready(self) -> None:
