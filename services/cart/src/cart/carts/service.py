@@ -13,7 +13,7 @@ from cart.models import CustomerCart
 from cart.settings import CartSettings
 from cart.store import Cart, Line, SessionCarts, now
 from mach_service_kit import ProblemError
-from mach_service_kit.etag import etag
+from mach_service_kit.etag import check_match
 
 Claims = dict[str, Any] | None
 
@@ -42,18 +42,6 @@ async def _customer_cart(
     if row is not None and (claims is None or row.owner != claims["sub"]):
         raise ProblemError(404, f"no cart {cart_id}")
     return row
-
-
-def _check_match(cart: Cart, if_match: str | None) -> None:
-    """If-Match is optional for carts (one shopper changes a cart), honoured when sent."""
-    if if_match is None:
-        return
-    tags = {t.strip().removeprefix("W/") for t in if_match.split(",")}
-    if "*" not in tags and etag(cart.version) not in tags:
-        raise ProblemError(
-            412, f"the cart changed since it was read (now version {cart.version})",
-            version=cart.version,
-        )  # fmt: skip
 
 
 async def create(
@@ -88,7 +76,7 @@ async def change(
     """`edit` applied to the cart's lines, as one new version."""
 
     def apply(cart: Cart) -> Cart:
-        _check_match(cart, if_match)
+        check_match(if_match, cart.version)
         return cart.model_copy(
             update={"lines": edit(list(cart.lines)), "version": cart.version + 1,
                     "updated_at": now()}
@@ -148,14 +136,14 @@ async def delete(
 ) -> None:  # fmt: skip
     row = await _customer_cart(db_session, cart_id, claims, lock=True)
     if row is not None:
-        _check_match(_cart(row), if_match)
+        check_match(if_match, row.version)
         await db_session.delete(row)
         await db_session.flush()
         return
     found = await carts.get(cart_id)
     if found is None:
         raise ProblemError(404, f"no cart {cart_id}")
-    _check_match(found, if_match)
+    check_match(if_match, found.version)
     await carts.delete(cart_id)
 
 
