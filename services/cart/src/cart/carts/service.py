@@ -19,18 +19,13 @@ Claims = dict[str, Any] | None
 
 
 def _row(cart: Cart) -> dict[str, Any]:
-    return {
-        "id": cart.id, "owner": cart.owner, "currency": cart.currency,
-        "lines": [line.model_dump(mode="json") for line in cart.lines], "version": cart.version,
-        "created_at": cart.created_at, "updated_at": cart.updated_at,
-    }  # fmt: skip
+    """The cart as its row's columns (lines as JSON; a customer's cart never expires)."""
+    lines = [line.model_dump(mode="json") for line in cart.lines]
+    return {**cart.model_dump(exclude={"lines", "expires_at"}), "lines": lines}
 
 
 def _cart(row: CustomerCart) -> Cart:
-    return Cart.model_validate(
-        {**{c: getattr(row, c) for c in ("id", "owner", "currency", "version")},
-         "lines": row.lines, "created_at": row.created_at, "updated_at": row.updated_at}
-    )  # fmt: skip
+    return Cart.model_validate(row, from_attributes=True)
 
 
 async def _customer_cart(
