@@ -21,7 +21,7 @@ INVENTORY   ?= inventories/local
 MATRIX_ROLES ?= common
 # Roles whose scenario has its own node names and network (MACH_MOLECULE_NODE_PREFIX in its
 # .env.yml) and so runs in `make test`'s fleet lane, beside the Molecule lane.
-FLEET_LANE_ROLES ?= opensearch
+FLEET_LANE_ROLES ?= opensearch mach_services
 # The role whose scenario `make base-snapshot` runs (its nodes become the air-gapped base snapshot).
 SNAPSHOT_ROLE := mirror
 ROLES_WITH_MOLECULE := $(patsubst roles/%/molecule/default/molecule.yml,%,$(wildcard roles/*/molecule/default/molecule.yml))
@@ -85,7 +85,7 @@ unit: venv tools ## pytest: everything that needs no node and no bundle (alert r
 # lock, on real PostgreSQL and Redis servers (Debian's) and a real Kafka broker from the bundle's jars
 # (services/Makefile; `UNITS=catalog` for one).
 services: host-packages ## the services: mypy, tests on real PostgreSQL, Redis and Kafka, contracts (schemathesis, pact), coverage
-	$(MAKE) -C services test
+	$(MAKE) -C services -j2 test
 
 artifacts-test: bundle-test integration-test ## bundle-test, then integration-test
 

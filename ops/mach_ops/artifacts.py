@@ -38,6 +38,7 @@ KINDS = (
     "maven-file",
     "go-binary",
     "debian",
+    "python-services",
 )
 
 
@@ -55,10 +56,22 @@ class Artifact:
     licence: str
     role: str | None = None
     note: str | None = None
+    # The repository the manifest belongs to (a python-services build reads its sources).
+    base: Path | None = field(default=None, repr=False, compare=False)
 
     @property
     def directory(self) -> str:
         return f"files/{self.name}/{self.version}"
+
+    def units(self) -> dict[str, Path]:
+        """python-services: the kit and each service (a directory of `source.path` with a
+        pyproject.toml and a requirements.lock), by name."""
+        root = (self.base or Path.cwd()) / self.source["path"]
+        return {
+            d.name: d
+            for d in sorted(root.iterdir())
+            if (d / "pyproject.toml").is_file() and (d / "requirements.lock").is_file()
+        }
 
     def fingerprint(self) -> str:
         """Changes whenever what the builder would produce may change: the entry or the
@@ -69,6 +82,8 @@ class Artifact:
             "kind": self.kind,
             "source": self.source,
         }
+        if self.kind == "python-services":
+            spec["inputs"] = _units_digest(self.units())
         builder = inspect.getsource(BUILDERS[self.kind])
         return hashlib.sha256((json.dumps(spec, sort_keys=True) + builder).encode()).hexdigest()
 
@@ -174,7 +189,8 @@ def load_manifest(path: Path) -> Manifest:
                     problems.append(
                         f"{where}: module {mod.get('name', '?')} lacks {', '.join(gaps)}"
                     )
-        artifacts.append(Artifact(**{k: entry[k] for k in entry if k not in unknown}))
+        known = {k: entry[k] for k in entry if k not in unknown}
+        artifacts.append(Artifact(**known, base=path.resolve().parent.parent))
     provided = raw.get("site_provided") or []
     for i, entry in enumerate(provided):
         where = f"site_provided[{i}] ({entry.get('name', '?')})"
@@ -490,6 +506,98 @@ def package_set(deb_names: Iterable[str]) -> str:
     return "".join(f"{row}\n" for row in sorted(rows))
 
 
+def _units_digest(units: dict[str, Path]) -> str:
+    """What the units' wheels are built from: their pyproject, lock and sources."""
+    digest = hashlib.sha256()
+    for name, unit in sorted(units.items()):
+        files = [unit / "pyproject.toml", unit / "requirements.lock"]
+        files += [
+            p
+            for p in (unit / "src").rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and ".egg-info" not in str(p)
+        ]
+        for path in sorted(files):
+            digest.update(f"{name}/{path.relative_to(unit)}\0".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _node_platforms(glibc: str) -> list[str]:
+    """pip's --platform tags a node with this glibc (x86_64) installs: pip does not widen a
+    manylinux tag to the older ones by itself."""
+    major, minor = (int(x) for x in glibc.split("."))
+    tags = [f"manylinux_{major}_{m}_x86_64" for m in range(minor, 16, -1)]
+    return [*tags, "manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64"]
+
+
+def build_python_services(a: Artifact, work: Path, out: Path, _: Manifest) -> None:
+    """The services' runtime for the app nodes' Python (role mach_services), two archives:
+    `deps.tar.gz`, every third-party wheel the services need at run time, at the versions
+    their locks pin, for the nodes' interpreter and glibc (pinned: PyPI's files never change,
+    so a new checksum means a lock moved); and `services.tar.gz`, the product's own wheels
+    (the kit and each service) with each service's lock as its constraints file. That one is
+    rebuilt whenever a unit's sources change and is not pinned; `services.sha256` beside it
+    carries its checksum for the role."""
+    units = a.units()
+    if "kit" not in units:
+        raise ArtifactError(f"{a.name}: no kit under {a.source['path']}")
+    own, deps, release = work / "own", work / "deps", work / "release"
+    release.mkdir()
+    (release / "constraints").mkdir()
+    # Wheels whose bytes depend on their files only (zip times from SOURCE_DATE_EPOCH).
+    env = {"SOURCE_DATE_EPOCH": "315532800"}
+    pip = [sys.executable, "-m", "pip"]
+    # Built from copies: setuptools leaves build/ and egg-info behind in the tree it builds.
+    sources = work / "src"
+    for name, unit in units.items():
+        shutil.copytree(
+            unit,
+            sources / name,
+            ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__", ".*", "tests"),
+        )
+    copies = [str(sources / name) for name in units]
+    run([*pip, "wheel", "-q", "--no-deps", "-w", str(own), *copies], env=env)
+    built = {w.name.split("-")[0].replace("_", "-"): w for w in own.glob("*.whl")}
+    platform = [f"--platform={tag}" for tag in _node_platforms(a.source["glibc"])]
+    target = [
+        "--only-binary=:all:",
+        *platform,
+        f"--python-version={a.source['python']}",
+        "--implementation=cp",
+        f"--abi=cp{a.source['python'].replace('.', '')}",
+    ]
+    kit = next(w for n, w in built.items() if n == "mach-service-kit")
+    for name, unit in units.items():
+        if name == "kit":
+            continue
+        wheel = next(w for n, w in built.items() if n == f"mach-{name}")
+        lock = unit / "requirements.lock"
+        run(
+            [
+                *pip,
+                "download",
+                "-q",
+                "-d",
+                str(deps),
+                *target,
+                str(wheel),
+                str(kit),
+                "-c",
+                str(lock),
+            ]
+        )
+        shutil.copy2(lock, release / "constraints" / f"{name}.txt")
+    # The nodes' venvs are made --without-pip (Debian's python3 lacks ensurepip); this pip
+    # wheel installs itself into each, then the service.
+    run([*pip, "download", "-q", "--no-deps", "-d", str(deps), *target, f"pip=={a.source['pip']}"])
+    for wheel in own.glob("*.whl"):
+        (deps / wheel.name).unlink(missing_ok=True)
+        shutil.copy2(wheel, release / wheel.name)
+    deterministic_tar_gz(deps, out / "deps.tar.gz", prefix="deps")
+    deterministic_tar_gz(release, out / "services.tar.gz", prefix="services")
+    (out / "services.sha256").write_text(sha256(out / "services.tar.gz") + "\n")
+
+
 BUILDERS: dict[str, Callable[[Artifact, Path, Path, Manifest], None]] = {
     "pypi-binary": build_pypi_binary,
     "maven-jarset": build_maven_jarset,
@@ -497,6 +605,7 @@ BUILDERS: dict[str, Callable[[Artifact, Path, Path, Manifest], None]] = {
     "maven-file": build_maven_file,
     "go-binary": build_go_binary,
     "debian": build_debian,
+    "python-services": build_python_services,
 }
 
 

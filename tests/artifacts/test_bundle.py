@@ -234,3 +234,69 @@ def test_role_packages_install_with_no_network():
     )
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     assert out.stdout.strip().endswith("3")
+
+
+@pytest.fixture(scope="module")
+def services_runtime(tmp_path_factory):
+    """The services' two archives unpacked, as the app nodes unpack them."""
+    (a,) = [a for a in MANIFEST.artifacts if a.kind == "python-services"]
+    where = tmp_path_factory.mktemp("services-runtime")
+    for archive in ("deps.tar.gz", "services.tar.gz"):
+        with tarfile.open(BUNDLE / a.directory / archive) as tar:
+            tar.extractall(where, filter="data")
+    # The role reads the release's checksum from this file on the controller.
+    digest = (BUNDLE / a.directory / "services.sha256").read_text().strip()
+    assert digest == sha256(BUNDLE / a.directory / "services.tar.gz")
+    return where, a
+
+
+@pytest.mark.parametrize(
+    "service", ["cart", "catalog", "content", "customer", "inventory", "order", "payment", "search"]
+)
+def test_each_service_installs_from_the_bundle_alone_at_its_locks_versions(
+    services_runtime, service, tmp_path
+):
+    """What role mach_services does on a node: a venv without pip, filled by pip from its
+    wheel with no index; every installed distribution is at the version the service's lock
+    pins, its commands are there and its app imports."""
+    where, _ = services_runtime
+    deps, release = where / "deps", where / "services"
+    (pip,) = deps.glob("pip-*.whl")
+    (wheel,) = release.glob(f"mach_{service}-*.whl")
+    (kit,) = release.glob("mach_service_kit-*.whl")
+    venv = tmp_path / "venv"
+    made = run(["/usr/bin/python3", "-m", "venv", "--without-pip", str(venv)])
+    assert made.returncode == 0, made.stderr
+    proc = run(
+        [
+            str(venv / "bin/python"),
+            f"{pip}/pip",
+            "install",
+            "-q",
+            "--no-index",
+            "--no-compile",
+            "--disable-pip-version-check",
+            "--find-links",
+            str(deps),
+            "-c",
+            str(release / "constraints" / f"{service}.txt"),
+            str(wheel),
+            str(kit),
+        ]
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    freeze = run([str(venv / "bin/python"), f"{pip}/pip", "freeze", "--all"]).stdout
+    lock = {
+        line.split("==")[0].lower().replace("_", "-"): line.split("==")[1]
+        for line in (ROOT / "services" / service / "requirements.lock").read_text().splitlines()
+        if "==" in line
+    }
+    installed = {
+        line.split("==")[0].lower().replace("_", "-"): line.split("==")[1]
+        for line in freeze.splitlines()
+        if "==" in line and not line.startswith("mach-")
+    }
+    assert installed and {n: v for n, v in installed.items() if lock.get(n) != v} == {}
+    assert (venv / "bin" / "uvicorn").exists() and (venv / "bin" / f"{service}-migrate").exists()
+    imported = run([str(venv / "bin/python"), "-c", f"import {service}.main"])
+    assert imported.returncode == 0, imported.stderr[-2000:]

@@ -9,6 +9,7 @@ import yaml
 
 from conftest import ROOT, run, tool
 from mach_ops.artifacts import (
+    Artifact,
     ArtifactError,
     build,
     build_one,
@@ -81,6 +82,42 @@ def test_roles_pin_the_manifests_version_and_checksum():
     minio = _defaults("minio")
     assert minio["minio_version"] == artifacts["minio"].version
     assert minio["minio_binary_sha256"] == artifacts["minio"].files["minio"]
+    services = _defaults("mach_services")
+    assert services["mach_services_bundle_version"] == artifacts["services"].version
+    assert services["mach_services_deps_sha256"] == artifacts["services"].files["deps.tar.gz"]
+
+
+def test_services_runtime_is_built_from_every_unit_and_its_sources():
+    """The services' artifact covers the kit and every service, and its fingerprint moves
+    when a unit's sources do (so the bundle rebuilds their wheels), not otherwise."""
+    (services,) = [a for a in load_manifest(MANIFEST).artifacts if a.kind == "python-services"]
+    units = services.units()
+    catalogue = yaml.safe_load((ROOT / "services" / "catalog.yml").read_text())
+    assert set(units) == {"kit"} | {s["name"] for s in catalogue["services"]}
+    assert services.fingerprint() == services.fingerprint()
+
+
+def test_services_fingerprint_follows_the_units_sources(tmp_path):
+    (services,) = [a for a in load_manifest(MANIFEST).artifacts if a.kind == "python-services"]
+    for unit in ("kit", "shop"):
+        src = tmp_path / "services" / unit / "src" / unit
+        src.mkdir(parents=True)
+        (src.parent.parent / "pyproject.toml").write_text(f"[project]\nname = '{unit}'\n")
+        (src.parent.parent / "requirements.lock").write_text("fastapi==1.0\n")
+        (src / "__init__.py").write_text("")
+    (tmp_path / "services" / "notes").mkdir()  # not a unit: no pyproject, no lock
+    local = Artifact(**{**services.__dict__, "base": tmp_path})
+    assert set(local.units()) == {"kit", "shop"}
+    first = local.fingerprint()
+    cache = tmp_path / "services" / "shop" / "src" / "shop" / "__pycache__"
+    cache.mkdir()
+    (cache / "x.pyc").write_bytes(b"compiled")
+    assert local.fingerprint() == first
+    (tmp_path / "services" / "shop" / "src" / "shop" / "__init__.py").write_text("X = 1\n")
+    assert local.fingerprint() != first
+    changed = local.fingerprint()
+    (tmp_path / "services" / "kit" / "requirements.lock").write_text("fastapi==1.1\n")
+    assert local.fingerprint() != changed
 
 
 def test_bad_manifest_is_refused_with_reasons(tmp_path):
