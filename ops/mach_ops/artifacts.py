@@ -566,11 +566,11 @@ def build_python_services(a: Artifact, work: Path, out: Path, _: Manifest) -> No
         "--implementation=cp",
         f"--abi=cp{a.source['python'].replace('.', '')}",
     ]
-    kit = next(w for n, w in built.items() if n == "mach-service-kit")
+    kit = built["mach-service-kit"]
     for name, unit in units.items():
         if name == "kit":
             continue
-        wheel = next(w for n, w in built.items() if n == f"mach-{name}")
+        wheel = built[f"mach-{name}"]
         lock = unit / "requirements.lock"
         run(
             [

@@ -5,30 +5,21 @@ chores run; check mode predicts no change; a rollout of a new setting keeps ever
 answered."""
 
 import json
-import os
 import re
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
-import testinfra
 
-INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
-SECRETS = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
-ROOT = Path(__file__).resolve().parents[5]
+from mach_ops.molecule import node, playbook, project_root, secret
+
 testinfra_hosts = ["ansible://svc-b", "ansible://svc-c"]
 
 APP = ["svc-b", "svc-c"]
 PORTS = {"catalog": 8101, "inventory": 8102}
 
 
-def node(name: str):
-    return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
-
-
 def password(service: str) -> str:
-    return (SECRETS / f"db-{service}").read_text().split()[0]
+    return secret(f"db-{service}")
 
 
 def get(host, port: int, path: str, accept: str = "application/json") -> tuple[int, str]:
@@ -39,23 +30,9 @@ def get(host, port: int, path: str, accept: str = "application/json") -> tuple[i
     return int(code), body
 
 
-def playbook(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            "ansible-playbook",
-            "-i",
-            # The scenario's whole inventory (groups and vars), not only the hosts file.
-            str(Path(INVENTORY).parent),
-            str(ROOT / "playbooks" / "services.yml"),
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-        env={**os.environ, "ANSIBLE_ROLES_PATH": str(ROOT / "roles")},
-        timeout=900,
-    )
+def rollout(*args: str):
+    """playbooks/services.yml, as operators run it, against the scenario's inventory."""
+    return playbook(project_root() / "playbooks" / "services.yml", *args, timeout=900)
 
 
 def main_pid(host, unit: str) -> int:
@@ -158,10 +135,10 @@ def test_installed_from_the_mirror_only(host):
 def test_y_check_mode_predicts_no_change_and_check_passes(host):
     if host.backend.get_hostname() != "svc-b":
         pytest.skip("once")
-    proc = playbook("--check")
+    proc = rollout("--check")
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert re.findall(r"changed=(\d+)", proc.stdout) == ["0", "0"], proc.stdout[-3000:]
-    proc = playbook("-e", "mach_action=check")
+    proc = rollout("-e", "mach_action=check")
     assert proc.returncode == 0, proc.stdout[-3000:]
 
 
@@ -185,7 +162,7 @@ def test_zz_rollout_keeps_every_request_answered(host):
         "log_level": "DEBUG",
     }
     started = time.monotonic()
-    proc = playbook("-e", json.dumps({"mach_services_common_settings": settings}))
+    proc = rollout("-e", json.dumps({"mach_services_common_settings": settings}))
     seconds = time.monotonic() - started
     time.sleep(2)
     gateway.check_output("touch /tmp/poll.stop")
