@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import ROOT, run, tool
 from mach_ops.artifacts import load_manifest, sha256
@@ -247,20 +248,26 @@ def services_runtime(tmp_path_factory):
     # The role reads the release's checksum from this file on the controller.
     digest = (BUNDLE / a.directory / "services.sha256").read_text().strip()
     assert digest == sha256(BUNDLE / a.directory / "services.tar.gz")
-    return where, a
+    return where
 
 
-@pytest.mark.parametrize(
-    "service", ["cart", "catalog", "content", "customer", "inventory", "order", "payment", "search"]
-)
+def _pins(text: str) -> dict[str, str]:
+    """name -> version of `name==version` lines (a lock, or pip freeze), names normalised."""
+    rows = (line.split("==") for line in text.splitlines() if "==" in line)
+    return {name.lower().replace("_", "-"): version for name, version in rows}
+
+
+CATALOGUE = yaml.safe_load((ROOT / "services" / "catalog.yml").read_text())
+
+
+@pytest.mark.parametrize("service", [s["name"] for s in CATALOGUE["services"]])
 def test_each_service_installs_from_the_bundle_alone_at_its_locks_versions(
     services_runtime, service, tmp_path
 ):
     """What role mach_services does on a node: a venv without pip, filled by pip from its
     wheel with no index; every installed distribution is at the version the service's lock
     pins, its commands are there and its app imports."""
-    where, _ = services_runtime
-    deps, release = where / "deps", where / "services"
+    deps, release = services_runtime / "deps", services_runtime / "services"
     (pip,) = deps.glob("pip-*.whl")
     (wheel,) = release.glob(f"mach_{service}-*.whl")
     (kit,) = release.glob("mach_service_kit-*.whl")
@@ -286,16 +293,8 @@ def test_each_service_installs_from_the_bundle_alone_at_its_locks_versions(
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     freeze = run([str(venv / "bin/python"), f"{pip}/pip", "freeze", "--all"]).stdout
-    lock = {
-        line.split("==")[0].lower().replace("_", "-"): line.split("==")[1]
-        for line in (ROOT / "services" / service / "requirements.lock").read_text().splitlines()
-        if "==" in line
-    }
-    installed = {
-        line.split("==")[0].lower().replace("_", "-"): line.split("==")[1]
-        for line in freeze.splitlines()
-        if "==" in line and not line.startswith("mach-")
-    }
+    lock = _pins((ROOT / "services" / service / "requirements.lock").read_text())
+    installed = {n: v for n, v in _pins(freeze).items() if not n.startswith("mach-")}
     assert installed and {n: v for n, v in installed.items() if lock.get(n) != v} == {}
     assert (venv / "bin" / "uvicorn").exists() and (venv / "bin" / f"{service}-migrate").exists()
     imported = run([str(venv / "bin/python"), "-c", f"import {service}.main"])
