@@ -24,7 +24,10 @@ MATRIX_ROLES ?= common
 FLEET_LANE_ROLES ?= opensearch mach_services
 # The role whose scenario `make base-snapshot` runs (its nodes become the air-gapped base snapshot).
 SNAPSHOT_ROLE := mirror
-ROLES_WITH_MOLECULE := $(patsubst roles/%/molecule/default/molecule.yml,%,$(wildcard roles/*/molecule/default/molecule.yml))
+# Roles whose scenario is another role's (a symlink: roles/jaeger's is roles/opensearch's, which
+# converges the search cluster and then Jaeger on it); it runs once, as that role's.
+SHARED_SCENARIO_ROLES := jaeger
+ROLES_WITH_MOLECULE := $(filter-out $(SHARED_SCENARIO_ROLES),$(patsubst roles/%/molecule/default/molecule.yml,%,$(wildcard roles/*/molecule/default/molecule.yml)))
 
 .PHONY: help setup venv host-packages dockerd image up down converge preflight test lint \
         unit tools molecule molecule-matrix site bench lock clean distclean artifacts artifacts-list \

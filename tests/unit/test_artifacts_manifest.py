@@ -82,6 +82,9 @@ def test_roles_pin_the_manifests_version_and_checksum():
     minio = _defaults("minio")
     assert minio["minio_version"] == artifacts["minio"].version
     assert minio["minio_binary_sha256"] == artifacts["minio"].files["minio"]
+    jaeger = _defaults("jaeger")
+    assert jaeger["jaeger_version"] == artifacts["jaeger"].version
+    assert jaeger["jaeger_binary_sha256"] == artifacts["jaeger"].files["jaeger"]
     services = _defaults("mach_services")
     assert services["mach_services_bundle_version"] == artifacts["services"].version
     assert services["mach_services_deps_sha256"] == artifacts["services"].files["deps.tar.gz"]
