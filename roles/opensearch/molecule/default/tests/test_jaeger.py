@@ -2,7 +2,7 @@
 search cluster: it runs as its own user with its password in a file only it reads, a trace of
 two services sent over OTLP/HTTPS to one instance is stored in OpenSearch and answered by the
 other instance's query API, the metrics its alerts use are exported, its user reaches Jaeger's
-indices only, and check and wrong input behave."""
+indices only, old daily indices are deleted, and check and wrong input behave."""
 
 from __future__ import annotations
 
@@ -58,6 +58,8 @@ def test_runs_as_its_user_with_its_password_private(host):
     assert (config.user, config.group, config.mode) == ("root", "jaeger", 0o640)
     assert secret("opensearch-jaeger") not in config.content_string
     assert "password_file: /etc/jaeger/opensearch.password" in config.content_string
+    retention = host.service("jaeger-retention.timer")
+    assert retention.is_enabled and retention.is_running
 
 
 def test_a_trace_sent_to_one_instance_is_stored_and_found_through_the_other():
@@ -121,6 +123,22 @@ def test_its_user_reaches_jaegers_indices_only():
     assert rest("os-a", "/jaeger-span-*/_search", user="jaeger")[0] == 200
     assert rest("os-a", "/products-x/_doc/1", "PUT", {"a": 1}, user="jaeger")[0] == 403
     assert rest("os-a", "/_plugins/_security/api/internalusers", user="jaeger")[0] == 403
+
+
+def test_retention_deletes_the_daily_indices_past_their_days_only():
+    """The retention timer's service, started now on os-c (as Jaeger's user): an index dated
+    long ago goes; today's, and an index that is not a daily one, stay."""
+    old, other = "jaeger-span-2020-01-01", "jaeger-notes"
+    today = time.strftime("jaeger-span-%Y-%m-%d", time.gmtime())
+    for index in (old, other):
+        assert rest("os-a", f"/{index}", "PUT")[0] == 200
+    out = node("os-c").run("systemctl start jaeger-retention.service")
+    assert out.rc == 0, out.stderr
+    said = node("os-c").check_output("journalctl -u jaeger-retention.service -o cat -n 3")
+    assert f"deleted: {old}" in said
+    assert rest("os-a", f"/{old}")[0] == 404
+    assert rest("os-a", f"/{other}")[0] == 200 and rest("os-a", f"/{today}")[0] == 200
+    assert rest("os-a", f"/{other}", "DELETE")[0] == 200
 
 
 def test_check_action_changes_nothing_and_logs_no_password():
