@@ -95,7 +95,7 @@ artifacts-test: bundle-test integration-test ## bundle-test, then integration-te
 bundle-test: artifacts ## the bundle: pinned, reproducible, its homes start, installable offline
 	$(run-bundle-test)
 
-integration-test: artifacts ## the collection's modules against bao, Keycloak, PostgreSQL and MinIO from the bundle
+integration-test: artifacts ## the collection's modules against bao, Keycloak, PostgreSQL and MinIO from the bundle; a request through two services as one trace in the bundle's Jaeger
 	$(run-integration-test)
 
 # MATRIX_ROLES' scenarios run in molecule-matrix (Debian 11/12/13 at once), a superset.
@@ -158,7 +158,8 @@ define run-bundle-test
 $(BIN)/pytest --durations=5 -m artifacts tests/artifacts
 endef
 
-# The catalog service's venv: the Keycloak test runs it against the realm's real tokens.
+# The catalog's and the cart's venvs: the Keycloak test runs the catalog against the realm's
+# real tokens, the traces test both (the cart calls the catalog) against the bundle's Jaeger.
 define run-integration-test
 $(MAKE) --no-print-directory -C services venvs UNITS=catalog && $(BIN)/pytest --durations=10 -m artifacts tests/integration
 endef
