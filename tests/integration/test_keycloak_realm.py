@@ -10,7 +10,6 @@ import base64
 import json
 import os
 import subprocess
-import time
 import urllib.parse
 import urllib.request
 import zipfile
@@ -18,7 +17,7 @@ import zipfile
 import pytest
 import yaml
 from pgkit import SUPERUSER_PASSWORD, psql, start_postgresql
-from vaultkit import BUNDLE, TOKEN, _free_port, module, start_bao
+from vaultkit import BUNDLE, TOKEN, _free_port, await_http, module, start_bao
 
 from ansible_collections.mach.platform.plugins.filter.catalog import (
     catalog_keycloak_clients,
@@ -29,18 +28,6 @@ from mach_ops.artifacts import load_manifest
 
 pytestmark = pytest.mark.artifacts
 ADMIN_PASSWORD = "kc-integration-admin"  # a throwaway dev server's bootstrap admin
-
-
-def await_http(url, proc, seconds, what):
-    """Until `url` answers; fails when `proc` exits first or `seconds` pass."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).close()
-            return
-        except OSError:
-            assert proc.poll() is None and time.monotonic() < deadline, f"{what} did not start"
-            time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")

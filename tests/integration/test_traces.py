@@ -1,11 +1,14 @@
 """One request through two services is one trace in Jaeger. The cart (services/cart) puts a
 line in a cart, for which it reads the product and its price from the catalog
 (services/catalog), passing on the W3C trace context. Both run under uvicorn from their own
-venvs on real PostgreSQL and Redis servers and export their spans over OTLP/HTTP to the
-bundle's Jaeger v2 (started with its in-memory store: the search cluster as its store is
-proven by roles/jaeger's scenario). Jaeger's query API must return one trace holding the
-cart's request and the catalog's two requests, as children of the cart's."""
+venvs on real PostgreSQL and Redis servers and export their spans over OTLP/HTTPS, verified
+against a CA of the test's own (otlp_ca_file), to the bundle's Jaeger v2 (started with its
+in-memory store: the search cluster as its store is proven by roles/jaeger's scenario), whose
+OTLP receiver serves TLS as roles/jaeger configures it. Jaeger's query API must return one
+trace holding the cart's request and the catalog's two requests, as children of the cart's."""
 
+import datetime
+import ipaddress
 import json
 import os
 import subprocess
@@ -16,8 +19,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from pgkit import SUPERUSER_PASSWORD, psql, start_postgresql
-from vaultkit import BUNDLE, _free_port
+from vaultkit import BUNDLE, _free_port, await_http
 
 from conftest import ROOT, run
 from mach_ops.artifacts import load_manifest
@@ -37,18 +44,6 @@ def call(url: str, method: str = "GET", body: object = None) -> tuple[int, objec
         return error.code, error.read().decode()
 
 
-def await_http(url: str, proc: subprocess.Popen, what: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).close()
-            return
-        except OSError:
-            assert proc.poll() is None, f"{what} exited with {proc.returncode}"
-            assert time.monotonic() < deadline, f"{what} did not answer {url} in {seconds} s"
-            time.sleep(0.3)
-
-
 @contextmanager
 def process(argv: list[str], env: dict[str, str], ready: str, what: str, log: Path):
     """`argv` running (its output in `log`) once `ready` answers; stopped afterwards."""
@@ -56,7 +51,7 @@ def process(argv: list[str], env: dict[str, str], ready: str, what: str, log: Pa
         proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         try:
-            await_http(ready, proc, what)
+            await_http(ready, proc, 60, what)
         except AssertionError as error:
             raise AssertionError(f"{error}: {log.read_text()[-3000:]}") from None
         yield proc
@@ -65,9 +60,39 @@ def process(argv: list[str], env: dict[str, str], ready: str, what: str, log: Pa
         proc.wait(timeout=30)
 
 
+def certificates(directory: Path) -> tuple[Path, Path, Path]:
+    """A CA and a certificate it signed for 127.0.0.1: (ca, certificate, key) files."""
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key, key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(2))
+
+    def issued(subject, public_key, issuer_key, issuer_name, extensions):
+        builder = (
+            x509.CertificateBuilder().subject_name(subject).issuer_name(issuer_name)
+            .public_key(public_key).serial_number(x509.random_serial_number())
+            .not_valid_before(now).not_valid_after(now + datetime.timedelta(hours=1))
+        )  # fmt: skip
+        for extension, critical in extensions:
+            builder = builder.add_extension(extension, critical=critical)
+        return builder.sign(issuer_key, hashes.SHA256())
+
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "traces test CA")])
+    ca = issued(ca_name, ca_key.public_key(), ca_key, ca_name,
+                [(x509.BasicConstraints(ca=True, path_length=0), True)])  # fmt: skip
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "jaeger")])
+    san = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
+    cert = issued(name, key.public_key(), ca_key, ca_name, [(san, False)])
+    paths = (directory / "ca.crt", directory / "jaeger.crt", directory / "jaeger.key")
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))  # fmt: skip
+    return paths
+
+
 @pytest.fixture(scope="module")
 def jaeger(tmp_path_factory):
-    """The bundle's Jaeger v2: OTLP/HTTP in, its in-memory store, the query API out."""
+    """The bundle's Jaeger v2: OTLP/HTTPS in, its in-memory store, the query API out."""
     (artifact,) = [
         a for a in load_manifest(ROOT / "artifacts" / "manifest.yml").artifacts
         if a.name == "jaeger"
@@ -75,6 +100,8 @@ def jaeger(tmp_path_factory):
     binary = BUNDLE / artifact.directory / "jaeger"
     assert binary.exists(), f"{binary}: run make artifacts"
     otlp, query = _free_port(), _free_port()
+    home = tmp_path_factory.mktemp("jaeger")
+    ca, cert, key = certificates(home)
     config = {
         "service": {
             "extensions": ["jaeger_storage", "jaeger_query"],
@@ -88,16 +115,17 @@ def jaeger(tmp_path_factory):
                              "http": {"endpoint": f"127.0.0.1:{query}"},
                              "grpc": {"endpoint": f"127.0.0.1:{_free_port()}"}},
         },
-        "receivers": {"otlp": {"protocols": {"http": {"endpoint": f"127.0.0.1:{otlp}"}}}},
+        "receivers": {"otlp": {"protocols": {"http": {
+            "endpoint": f"127.0.0.1:{otlp}", "tls": {"cert_file": str(cert), "key_file": str(key)},
+        }}}},
         "processors": {"batch": {"timeout": "200ms"}},
         "exporters": {"jaeger_storage_exporter": {"trace_storage": "memory"}},
     }  # fmt: skip
-    home = tmp_path_factory.mktemp("jaeger")
     (home / "config.yaml").write_text(yaml.safe_dump(config))
     url = f"http://127.0.0.1:{query}"
     argv = [str(binary), "--config", str(home / "config.yaml")]
     with process(argv, dict(os.environ), f"{url}/api/services", "jaeger", home / "log"):
-        yield {"otlp": f"http://127.0.0.1:{otlp}", "query": url}
+        yield {"otlp": f"https://127.0.0.1:{otlp}", "ca": str(ca), "query": url}
 
 
 @pytest.fixture(scope="module")
@@ -133,6 +161,7 @@ def service(name, port, pg_port, jaeger, tmp_path, **settings):
         "MACH_ENVIRONMENT": "test",
         "MACH_DATABASE_URL": f"postgresql+asyncpg://{name}:{password}@127.0.0.1:{pg_port}/{name}",
         "MACH_OTLP_ENDPOINT": jaeger["otlp"],
+        "MACH_OTLP_CA_FILE": jaeger["ca"],
         **{f"MACH_{k.upper()}": v for k, v in settings.items()},
     }
     migrate = run([str(venv / f"{name}-migrate"), "upgrade", "head"], env=env)

@@ -1,5 +1,6 @@
 """Helpers of the Vault integration tests: a real OpenBao server from the bundle, and
-mach.platform modules run through Ansible itself."""
+mach.platform modules run through Ansible itself; free ports and HTTP readiness for the
+other integration tests' servers."""
 
 import json
 import os
@@ -28,6 +29,19 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def await_http(url: str, proc: subprocess.Popen, seconds: float, what: str) -> None:
+    """Until `url` answers; fails when `proc` exits first or `seconds` pass."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            assert proc.poll() is None, f"{what} exited with {proc.returncode}"
+            assert time.monotonic() < deadline, f"{what} did not answer {url} in {seconds} s"
+            time.sleep(0.3)
 
 
 @contextmanager

@@ -41,8 +41,10 @@ class ServiceSettings(BaseSettings):
     kafka_username: str | None = None
     kafka_password: SecretStr | None = None
     kafka_ca_file: str | None = None
-    # OTLP/HTTP traces endpoint (Jaeger's collector); unset = no export.
+    # OTLP/HTTP traces endpoint (Jaeger's collector); unset = no export. Over https, the CA
+    # that signed its certificate (the platform's internal CA; the system's when unset).
     otlp_endpoint: str | None = None
+    otlp_ca_file: str | None = None
     log_level: str = "INFO"
 
     @model_validator(mode="after")
