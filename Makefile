@@ -161,7 +161,7 @@ endef
 # The catalog's and the cart's venvs: the Keycloak test runs the catalog against the realm's
 # real tokens, the traces test both (the cart calls the catalog) against the bundle's Jaeger.
 define run-integration-test
-$(MAKE) --no-print-directory -C services venvs UNITS=catalog && $(BIN)/pytest --durations=10 -m artifacts tests/integration
+$(MAKE) --no-print-directory -C services venvs UNITS="catalog cart" && $(BIN)/pytest --durations=10 -m artifacts tests/integration
 endef
 
 define run-site
