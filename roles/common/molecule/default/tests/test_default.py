@@ -80,6 +80,7 @@ def test_journald_limits(host):
     conf = host.file("/etc/systemd/journald.conf.d/50-mach.conf").content_string
     assert "SystemMaxUse=1G" in conf
     assert "MaxRetentionSec=14day" in conf
+    assert "ForwardToSyslog=no" in conf  # the shipper (roles/logs) reads the journal itself
     assert host.service("systemd-journald").is_running
 
 

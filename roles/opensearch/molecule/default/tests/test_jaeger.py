@@ -14,9 +14,13 @@ import time
 from pathlib import Path
 
 import yaml
+from clients import (
+    check_changes_nothing,
+    retention_deletes_only_past_days,
+    wrong_input_fails_before_any_change,
+)
 from test_default import rest
 
-from mach_ops import runs
 from mach_ops.molecule import node, playbook, secret
 
 testinfra_hosts = ["ansible://observability"]
@@ -128,34 +132,12 @@ def test_its_user_reaches_jaegers_indices_only():
 def test_retention_deletes_the_daily_indices_past_their_days_only():
     """The retention timer's service, started now on os-c (as Jaeger's user): an index dated
     long ago goes; today's, and an index that is not a daily one, stay."""
-    old, other = "jaeger-span-2020-01-01", "jaeger-notes"
-    today = time.strftime("jaeger-span-%Y-%m-%d", time.gmtime())
-    for index in (old, other):
-        assert rest("os-a", f"/{index}", "PUT")[0] == 200
-    out = node("os-c").run("systemctl start jaeger-retention.service")
-    assert out.rc == 0, out.stderr
-    said = node("os-c").check_output("journalctl -u jaeger-retention.service -o cat -n 3")
-    assert f"deleted: {old}" in said
-    assert rest("os-a", f"/{old}")[0] == 404
-    assert rest("os-a", f"/{other}")[0] == 200 and rest("os-a", f"/{today}")[0] == 200
-    assert rest("os-a", f"/{other}", "DELETE")[0] == 200
+    retention_deletes_only_past_days("jaeger", "os-c", "jaeger-span-{day}", "jaeger-notes")
 
 
 def test_check_action_changes_nothing_and_logs_no_password():
-    run = jaeger_action("check", "-vvv")
-    assert run.returncode == 0, run.stdout[-3000:]
-    recap = runs.recap(run.stdout)
-    assert sorted(recap) == ["os-b", "os-c"]
-    assert all(r["changed"] == 0 and r["failed"] == 0 for r in recap.values()), recap
-    assert secret("opensearch-jaeger") not in run.stdout + run.stderr
+    check_changes_nothing(jaeger_action, ["os-b", "os-c"], "opensearch-jaeger")
 
 
 def test_wrong_input_fails_before_any_change():
-    replicas = jaeger_action("deploy", "-e", '{"jaeger_index_replicas": 3}')
-    said = " ".join(runs.plain(replicas.stdout + replicas.stderr).split())
-    assert replicas.returncode != 0 and "fewer than the 3 members" in said
-    assert "changed: [" not in replicas.stdout
-    weak = jaeger_action("deploy", "-e", "jaeger_opensearch_password=Tiny9pw")
-    said = " ".join(runs.plain(weak.stdout + weak.stderr).split())
-    assert weak.returncode != 0 and "at least 16 characters" in said
-    assert "Tiny9pw" not in weak.stdout + weak.stderr
+    wrong_input_fails_before_any_change(jaeger_action, "jaeger")
