@@ -26,7 +26,7 @@ FLEET_LANE_ROLES ?= opensearch mach_services
 SNAPSHOT_ROLE := mirror
 # Roles whose scenario is another role's (a symlink: roles/jaeger's is roles/opensearch's, which
 # converges the search cluster and then Jaeger on it); it runs once, as that role's.
-SHARED_SCENARIO_ROLES := jaeger
+SHARED_SCENARIO_ROLES := jaeger logs
 ROLES_WITH_MOLECULE := $(filter-out $(SHARED_SCENARIO_ROLES),$(patsubst roles/%/molecule/default/molecule.yml,%,$(wildcard roles/*/molecule/default/molecule.yml)))
 
 .PHONY: help setup venv host-packages dockerd image up down converge preflight test lint \

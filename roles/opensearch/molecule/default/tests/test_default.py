@@ -166,7 +166,7 @@ def test_the_admin_is_all_access_and_no_demo_user_exists():
     assert code == 200 and "all_access" in info["roles"]
     code, users = rest("os-a", "/_plugins/_security/api/internalusers")
     assert code == 200
-    assert sorted(users) == ["admin", "content", "jaeger", "search"]
+    assert sorted(users) == ["admin", "content", "jaeger", "logs", "search"]
 
 
 def test_check_action_is_green_and_changes_nothing():
