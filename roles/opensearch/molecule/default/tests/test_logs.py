@@ -6,8 +6,10 @@ of rsyslog and arrive once it can; old daily indices are deleted; check and wron
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
+import shlex
 import time
 from pathlib import Path
 
@@ -38,18 +40,23 @@ def logs_action(name: str, *extra: str):
     return playbook(SCENARIO / "logs-action.yml", "-e", f"mach_action={name}", *extra)
 
 
-def found(token: str, expected: int, timeout: float = 90) -> list[dict]:
-    """The shipped documents whose message holds `token`, once `expected` of them are searchable."""
-    query = {"query": {"match_phrase": {"message": token}}, "size": 50}
+def search(query: dict, expected: int, timeout: float = 90) -> list[dict]:
+    """The shipped documents that match `query`, once `expected` of them are searchable."""
+    body = {"query": query, "size": 50}
     deadline, hits = time.monotonic() + timeout, []
     while time.monotonic() < deadline:
-        code, answer = rest("os-a", "/logs-*/_search", "POST", query)
+        code, answer = rest("os-a", "/logs-*/_search", "POST", body)
         hits = [h["_source"] for h in answer["hits"]["hits"]] if code == 200 else []
         if len(hits) >= expected:
             return hits
         rest("os-a", "/logs-*/_refresh", "POST")
         time.sleep(2)
     return hits
+
+
+def found(token: str, expected: int, timeout: float = 90) -> list[dict]:
+    """The shipped documents whose message holds `token`, once `expected` of them are searchable."""
+    return search({"match_phrase": {"message": token}}, expected, timeout)
 
 
 def test_rsyslog_ships_with_its_password_in_root_files_only(host):
@@ -106,6 +113,32 @@ def test_a_logger_line_and_a_unit_line_are_found_by_their_fields():
     print(f"\nlogs: 4 lines searchable {took:.1f} s after they were written")
 
 
+def test_a_services_json_line_is_found_by_its_trace_id():
+    """A unit writes a line as the services do (services/kit: mach_service_kit.logs, one JSON
+    object with the trace and span ids): its document carries the line's own message, level and
+    logger, the trace and span ids and the exception, and is found by the trace id."""
+    trace, span = secrets.token_hex(16), secrets.token_hex(8)
+    unit = f"mach-logs-service-{secrets.token_hex(4)}"
+    line = json.dumps(
+        {
+            "time": "2026-12-07T10:00:00+00:00",
+            "level": "ERROR",
+            "service": "order",
+            "logger": "mach_order.saga",
+            "message": f"payment refused for order {span}",
+            "trace_id": trace,
+            "span_id": span,
+            "exception": "Traceback (most recent call last):\n  ...\nValueError: refused",
+        }
+    )
+    node("os-b").check_output(f"systemd-run --unit {unit} --wait /bin/echo {shlex.quote(line)}")
+    (hit,) = search({"term": {"trace.id": trace}}, 1)
+    assert hit["message"] == f"payment refused for order {span}"
+    assert (hit["log.level"], hit["log.logger"]) == ("error", "mach_order.saga")
+    assert (hit["span.id"], hit["service.name"]) == (span, unit)
+    assert hit["error.stack_trace"].endswith("ValueError: refused")
+
+
 def test_entries_wait_on_disk_while_the_cluster_is_unreachable_and_arrive_after():
     """os-c is cut off the search cluster (its own node included). The first entry after the cut
     suspends the action, which retries it; lines written after that wait in rsyslog's queue,
@@ -152,8 +185,8 @@ def test_the_metrics_its_alerts_use_are_exported():
     the file's mtime (the shipper still reports)."""
     rules = yaml.safe_load(ALERTS.read_text())
     exprs = " ".join(r["expr"] for g in rules["groups"] for r in g["rules"])
-    used = set(re.findall(r'origin="([^"]+)",\s*(?:name=~"[^"]+",\s*)?counter="([^"]+)"', exprs))
-    assert len(used) == 2, used
+    used = set(re.findall(r'origin="([^"]+)",\s*(?:name=~?"[^"]+",\s*)?counter="([^"]+)"', exprs))
+    assert len(used) == 3, used
     deadline = time.monotonic() + 60  # impstats writes every 30 s
     for name in ZONE:
         while True:
