@@ -45,11 +45,13 @@ def search(query: dict, expected: int, timeout: float = 90) -> list[dict]:
     body = {"query": query, "size": 50}
     deadline, hits = time.monotonic() + timeout, []
     while time.monotonic() < deadline:
+        # Every copy refreshed: a search may be served by the primary or the replica, which
+        # refresh on their own clocks, and a later query must see what this one saw.
+        rest("os-a", "/logs-*/_refresh", "POST")
         code, answer = rest("os-a", "/logs-*/_search", "POST", body)
         hits = [h["_source"] for h in answer["hits"]["hits"]] if code == 200 else []
         if len(hits) >= expected:
             return hits
-        rest("os-a", "/logs-*/_refresh", "POST")
         time.sleep(2)
     return hits
 
@@ -104,6 +106,7 @@ def test_a_logger_line_and_a_unit_line_are_found_by_their_fields():
     by_fields = {
         "bool": {"filter": [{"term": {"service.name": unit}}, {"term": {"host.name": "os-b"}}]}
     }
+    rest("os-a", "/logs-*/_refresh", "POST")
     code, count = rest("os-a", "/logs-*/_count", "POST", {"query": by_fields})
     assert code == 200 and count["count"] >= 1, count
     day = time.strftime("%Y-%m-%d", time.gmtime())
