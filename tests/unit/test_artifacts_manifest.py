@@ -85,6 +85,12 @@ def test_roles_pin_the_manifests_version_and_checksum():
     jaeger = _defaults("jaeger")
     assert jaeger["jaeger_version"] == artifacts["jaeger"].version
     assert jaeger["jaeger_binary_sha256"] == artifacts["jaeger"].files["jaeger"]
+    keycloak = _defaults("keycloak")
+    assert keycloak["keycloak_version"] == artifacts["keycloak"].version
+    assert (
+        keycloak["keycloak_archive_sha256"]
+        == artifacts["keycloak"].files[f"keycloak-quarkus-dist-{keycloak['keycloak_version']}.zip"]
+    )
     services = _defaults("mach_services")
     assert services["mach_services_bundle_version"] == artifacts["services"].version
     assert services["mach_services_deps_sha256"] == artifacts["services"].files["deps.tar.gz"]
