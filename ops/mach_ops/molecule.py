@@ -4,7 +4,9 @@ read Molecule's environment when called, so importing this module needs no scena
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +34,18 @@ def node(name: str) -> Any:
 def address(name: str) -> str:
     """The node's primary address, as the controller reaches it."""
     return str(node(name).check_output("hostname -I").split()[0])
+
+
+def curl(name: str, *args: str) -> tuple[int, object]:
+    """curl with `args` (options and URL) on scenario node `name`: the HTTP status (0 when no
+    answer came) and the body, parsed as JSON (the text when it is not JSON, None when empty)."""
+    out = node(name).run(shlex.join(["curl", "-sS", "-w", "\n%{http_code}", *args]))
+    text, _, code = out.stdout.rpartition("\n")
+    try:
+        parsed: object = json.loads(text) if text.strip() else None
+    except json.JSONDecodeError:
+        parsed = text
+    return int(code or 0), parsed
 
 
 def secret(name: str) -> str:

@@ -7,7 +7,6 @@ database reached over TLS, a member's loss survived, and the role's actions."""
 from __future__ import annotations
 
 import json
-import shlex
 import time
 import urllib.parse
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mach_ops import runs
-from mach_ops.molecule import node, playbook, secret
+from mach_ops.molecule import curl, node, playbook, secret
 
 testinfra_hosts = ["ansible://security"]
 
@@ -29,21 +28,14 @@ HOME = "/opt/keycloak/current"
 
 def call(name: str, method: str, path: str, token: str = "", form=None, body=None):
     """An HTTPS request from member `name` to its own Keycloak; (status, parsed JSON or text)."""
-    args = ["curl", "-sS", "--cacert", CA, "-X", method, "-w", "\n%{http_code}", "--max-time", "20"]
+    args = ["--cacert", CA, "-X", method, "--max-time", "20"]
     if token:
         args += ["-H", f"Authorization: Bearer {token}"]
     if form is not None:
         args += ["--data", urllib.parse.urlencode(form)]
     if body is not None:
         args += ["-H", "Content-Type: application/json", "--data-binary", json.dumps(body)]
-    args.append(f"https://{name}:8443{path}")
-    out = node(name).run(shlex.join(args))
-    text, _, code = out.stdout.rpartition("\n")
-    try:
-        parsed: object = json.loads(text) if text.strip() else None
-    except json.JSONDecodeError:
-        parsed = text
-    return int(code or 0), parsed
+    return curl(name, *args, f"https://{name}:8443{path}")
 
 
 def admin_token(name: str) -> str:

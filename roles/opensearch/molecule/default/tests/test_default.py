@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 import subprocess
 import time
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mach_ops import runs
-from mach_ops.molecule import node, playbook, secret
+from mach_ops.molecule import curl, node, playbook, secret
 
 testinfra_hosts = ["ansible://all"]
 
@@ -39,14 +38,8 @@ def rest(
     """One REST call from node `name` to its own node: as `user` (basic auth with its
     generated password unless one is given), or with no credentials at all (user=None)."""
     args = [
-        "curl",
-        "-sS",
         "-m",
         "20",
-        "-o",
-        "/dev/stdout",
-        "-w",
-        "\\n%{http_code}",
         "--cacert",
         f"{TLS}/ca.crt",
         "-X",
@@ -58,14 +51,7 @@ def rest(
         args += ["-u", f"{user}:{password or secret(f'opensearch-{user}')}"]
     if body is not None:
         args += ["--data-binary", json.dumps(body)]
-    args.append(f"{scheme}://{ADDRESS[name]}:9200{path}")
-    out = node(name).run(shlex.join(args))
-    text, _, code = out.stdout.rpartition("\n")
-    try:
-        parsed: object = json.loads(text) if text.strip() else None
-    except json.JSONDecodeError:
-        parsed = text
-    return int(code or 0), parsed
+    return curl(name, *args, f"{scheme}://{ADDRESS[name]}:9200{path}")
 
 
 def action(name: str, *extra: str) -> subprocess.CompletedProcess[str]:
