@@ -3,6 +3,7 @@ the second run must change nothing), check mode and the check action stay clean,
 the nodes, each tier's logins and permissions, and the Nornir preflight passes, then names a
 host whose required port is taken. The disruptive drills run after these (tests/drills)."""
 
+import base64
 import hashlib
 import io
 import json
@@ -65,8 +66,8 @@ def test_check_mode_predicts_no_change(fleet):
 
 def test_check_action_passes(fleet):
     """check.yml: every tier's playbook with mach_action=check (the command each runbook
-    gives: vault, minio, postgresql, redis, kafka, prometheus, grafana) in one run; read-only,
-    and the data tier's checks need no password."""
+    gives: vault, minio, postgresql, redis, kafka, keycloak, prometheus, grafana) in one
+    run; read-only, and the data tier's checks need no password."""
     proc = playbook("-i", "inventories/local", "check.yml")
     assert proc.returncode == 0, report(proc)
     assert all(r["changed"] == 0 for r in recap(proc.stdout).values()), report(proc)
@@ -77,6 +78,7 @@ def test_check_action_passes(fleet):
         "postgresql",
         "redis",
         "kafka",
+        "keycloak",
         "alertmanager",
         "prometheus",
         "grafana",
@@ -131,6 +133,7 @@ def test_prometheus_pair_scrapes_the_fleet_and_loads_the_components_alerts(fleet
         | {("kafka", h) for h in HOSTS}
         | {(job, h) for job in ("patroni", "etcd", "postgres", "redis", "minio") for h in HOSTS}
         | {("vault", h) for h in HOSTS}
+        | {("keycloak", h) for h in HOSTS}
         | {("prometheus", h) for h in ("mach-b1", "mach-c1")}
         | {("alertmanager", h) for h in ("mach-b1", "mach-c1")}
     )
@@ -154,7 +157,8 @@ def test_prometheus_pair_scrapes_the_fleet_and_loads_the_components_alerts(fleet
             time.sleep(3)
         groups = get("rules")["groups"]
         assert {g["name"] for g in groups} == {
-            "node", "prometheus", "alertmanager", "kafka", "postgresql", "redis", "vault", "minio"
+            "node", "prometheus", "alertmanager", "kafka", "postgresql", "redis", "vault", "minio",
+            "keycloak",
         }  # fmt: skip
         alertmanagers = get("alertmanagers")["activeAlertmanagers"]
         assert sorted(a["url"] for a in alertmanagers) == [
@@ -181,6 +185,10 @@ def test_prometheus_pair_scrapes_the_fleet_and_loads_the_components_alerts(fleet
         query = "sum(vault_core_active)*10+count(max without (cluster) (vault_core_unsealed) == 1)"
         vault = get(f"query?query={quote(query)}")
         assert vault["result"][0]["value"][1] == "13", (replica, vault)
+        # Every Keycloak member sees the whole cluster.
+        query = 'min(vendor_cluster_size{job="keycloak"})'
+        keycloak = get(f"query?query={quote(query)}")
+        assert keycloak["result"][0]["value"][1] == "3", (replica, keycloak)
 
 
 def test_vault_serves_from_every_zone(fleet):
@@ -194,6 +202,36 @@ def test_vault_serves_from_every_zone(fleet):
         for name in HOSTS
     ]
     assert sorted(codes) == ["200", "429", "429"]
+
+
+def test_keycloak_cluster_issues_the_realms_tokens_to_secrets_from_vault(fleet):
+    """The identity tier: Keycloak on the security nodes, one cluster on the data tier's
+    PostgreSQL. Its passwords were generated in Vault once; the realm spec applied by
+    playbooks/keycloak.yml put each catalogue client's secret in Vault, and that secret gets a
+    token from every member, each under the cluster's one issuer; the database login works."""
+    secret = platform_secret("keycloak")
+    assert secret["metadata"]["version"] == 1
+    assert {"admin", "database"} <= set(secret["data"])
+    kv = vault_client().secrets.kv.v2.read_secret_version(
+        path="keycloak/mach/catalog", raise_on_deleted_version=True
+    )
+    client_secret = kv["data"]["data"]["client_secret"]
+    for name in HOSTS:
+        node = testinfra.get_host(f"docker://{name}")
+        form = f"grant_type=client_credentials&client_id=catalog&client_secret={client_secret}"
+        out = node.check_output(
+            "curl -fsS -m 20 --cacert /etc/keycloak/tls/ca.crt --data %s "
+            "https://%s:8443/realms/mach/protocol/openid-connect/token",
+            form,
+            name,
+        )
+        token = json.loads(out)["access_token"]
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        assert claims["iss"] == "https://mach-a1:8443/realms/mach", (name, claims["iss"])
+        assert claims["azp"] == "catalog"
+    login = pg("keycloak_app", secret["data"]["database"], "SELECT count(*) FROM realm", "keycloak")
+    assert login.rc == 0 and int(login.stdout.split()[-1]) >= 2, login.stdout + login.stderr
 
 
 def test_data_tier_passwords_live_in_vault(fleet):
@@ -412,13 +450,19 @@ def test_vault_backup_ships_a_snapshot_to_minio(fleet):
 
 
 def test_no_secret_in_verbose_output(fleet):
-    """The second converge ran with -vvv: none of the data and storage tiers' passwords (read
-    from Vault) and not the Vault token appear in what an operator or a CI log sees."""
+    """The second converge ran with -vvv: none of the data, storage and identity tiers'
+    passwords (read from Vault), no Keycloak client secret and not the Vault token appear in
+    what an operator or a CI log sees."""
     client = vault_client()
     keys = platform_secret("postgresql")["data"]
     keys |= {f"minio {name}": value for name, value in platform_secret("minio")["data"].items()}
     keys |= {f"redis {name}": value for name, value in platform_secret("redis")["data"].items()}
     keys |= {f"kafka {name}": value for name, value in platform_secret("kafka")["data"].items()}
+    keys |= {f"keycloak {k}": value for k, value in platform_secret("keycloak")["data"].items()}
+    catalog = client.secrets.kv.v2.read_secret_version(
+        path="keycloak/mach/catalog", raise_on_deleted_version=True
+    )
+    keys["keycloak client catalog"] = catalog["data"]["data"]["client_secret"]
     output = fleet["second"].stdout + fleet["second"].stderr
     assert "<localhost> EXEC" in output or "ESTABLISH" in output  # really verbose
     leaked = [name for name, value in keys.items() if value in output]
