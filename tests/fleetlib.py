@@ -77,12 +77,19 @@ def converged_fleet():
 STATE = Path(os.environ.get("MACH_STATE_DIR", "/var/lib/mach-platform"))
 
 
+def fleet_address(name: str) -> str:
+    """The node's address on the fleet's network, as the controller reaches it (not the
+    loopback-range one the search cluster uses, docs/adr/0016)."""
+    addresses = testinfra.get_host(f"docker://{name}").check_output("hostname -I").split()
+    return next(a for a in addresses if not a.startswith("127."))
+
+
 def vault_client():
     """Vault as the controller reaches it, with the local fleet's root token (plaintext shares
     are allowed only in the local environment, docs/adr/0006)."""
     init = json.loads((STATE / "secrets" / "local" / "vault-init.json").read_text())
     pki = Path(os.environ.get("MACH_PKI_DIR", STATE / "pki"))
-    address = testinfra.get_host("docker://mach-a1").check_output("hostname -I").split()[0]
+    address = fleet_address("mach-a1")
     return hvac.Client(
         url=f"https://{address}:8200",
         token=init["root_token"],
@@ -123,6 +130,6 @@ def pg(user, password, sql, database="postgres", via=PG_LEADER):
 def minio_client(access_key, secret_key, member="mach-b1"):
     """MinIO's S3 API as the controller reaches a member, TLS verified against the internal CA."""
     pki = Path(os.environ.get("MACH_PKI_DIR", STATE / "pki"))
-    address = testinfra.get_host(f"docker://{member}").check_output("hostname -I").split()[0]
+    address = fleet_address(member)
     http = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=str(pki / "local" / "ca.crt"))
     return Minio(f"{address}:9000", access_key, secret_key, secure=True, http_client=http)

@@ -39,7 +39,12 @@ def address(name: str) -> str:
 def curl(name: str, *args: str) -> tuple[int, object]:
     """curl with `args` (options and URL) on scenario node `name`: the HTTP status (0 when no
     answer came) and the body, parsed as JSON (the text when it is not JSON, None when empty)."""
-    out = node(name).run(shlex.join(["curl", "-sS", "-w", "\n%{http_code}", *args]))
+    return curl_on(node(name), *args)
+
+
+def curl_on(host: Any, *args: str) -> tuple[int, object]:
+    """curl as above on any testinfra host (the local fleet's too)."""
+    out = host.run(shlex.join(["curl", "-sS", "-w", "\n%{http_code}", *args]))
     text, _, code = out.stdout.rpartition("\n")
     try:
         parsed: object = json.loads(text) if text.strip() else None

@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import re
+import secrets
 import shlex
 import time
 from urllib.parse import quote
@@ -32,6 +33,8 @@ from minio.error import S3Error
 from conftest import ROOT, run, tool
 from mach_ops.airgap import controller_debian_mirror
 from mach_ops.clusters import kafka_client_config, kafka_tool
+from mach_ops.molecule import curl_on
+from mach_ops.testing import spans_by_service, two_service_trace
 
 pytestmark = pytest.mark.fleet
 CATALOG = yaml.safe_load((ROOT / "services" / "catalog.yml").read_text())
@@ -66,7 +69,8 @@ def test_check_mode_predicts_no_change(fleet):
 
 def test_check_action_passes(fleet):
     """check.yml: every tier's playbook with mach_action=check (the command each runbook
-    gives: vault, minio, postgresql, redis, kafka, keycloak, prometheus, grafana) in one
+    gives: vault, minio, postgresql, redis, kafka, opensearch, keycloak, prometheus, grafana,
+    jaeger, logs) in one
     run; read-only, and the data tier's checks need no password."""
     proc = playbook("-i", "inventories/local", "check.yml")
     assert proc.returncode == 0, report(proc)
@@ -78,10 +82,13 @@ def test_check_action_passes(fleet):
         "postgresql",
         "redis",
         "kafka",
+        "opensearch",
         "keycloak",
         "alertmanager",
         "prometheus",
         "grafana",
+        "jaeger",
+        "logs",
     }, ran
 
 
@@ -136,6 +143,7 @@ def test_prometheus_pair_scrapes_the_fleet_and_loads_the_components_alerts(fleet
         | {("keycloak", h) for h in HOSTS}
         | {("prometheus", h) for h in ("mach-b1", "mach-c1")}
         | {("alertmanager", h) for h in ("mach-b1", "mach-c1")}
+        | {("jaeger", h) for h in ("mach-b1", "mach-c1")}
     )
     for replica in ("mach-b1", "mach-c1"):
         node = testinfra.get_host(f"docker://{replica}")
@@ -158,7 +166,7 @@ def test_prometheus_pair_scrapes_the_fleet_and_loads_the_components_alerts(fleet
         groups = get("rules")["groups"]
         assert {g["name"] for g in groups} == {
             "node", "prometheus", "alertmanager", "kafka", "postgresql", "redis", "vault", "minio",
-            "keycloak",
+            "keycloak", "jaeger", "logs",
         }  # fmt: skip
         alertmanagers = get("alertmanagers")["activeAlertmanagers"]
         assert sorted(a["url"] for a in alertmanagers) == [
@@ -232,6 +240,104 @@ def test_keycloak_cluster_issues_the_realms_tokens_to_secrets_from_vault(fleet):
         assert claims["azp"] == "catalog"
     login = pg("keycloak_app", secret["data"]["database"], "SELECT count(*) FROM realm", "keycloak")
     assert login.rc == 0 and int(login.stdout.split()[-1]) >= 2, login.stdout + login.stderr
+
+
+def search(name: str, path: str, user: str, password: str, *args: str) -> tuple[int, object]:
+    """A REST call to the search cluster from node `name` to its own member's address."""
+    node = testinfra.get_host(f"docker://{name}")
+    address = SEARCH_ADDRESS[name]
+    return curl_on(
+        node, "-m", "20", "--cacert", "/etc/opensearch/tls/ca.crt", "-u", f"{user}:{password}",
+        "-H", "Content-Type: application/json", *args, f"https://{address}:9200{path}",
+    )  # fmt: skip
+
+
+# The members' loopback-range addresses (inventories/local 99-env.yml, docs/adr/0016).
+SEARCH_ADDRESS = {name: f"127.31.250.{11 + i}" for i, name in enumerate(HOSTS)}
+
+
+def test_search_cluster_spans_the_zones_and_keeps_users_to_their_indices(fleet):
+    """The search cluster on the data nodes: its passwords were generated in Vault once (the
+    admin, each catalogue service that keeps indices, Jaeger); green with one member per zone
+    and every shard copy in another zone; a service's user writes its own indices and is
+    refused another service's."""
+    secret = platform_secret("opensearch")
+    assert secret["metadata"]["version"] == 1
+    users = {s["name"] for s in CATALOG["services"] if s.get("indices")}
+    keys = secret["data"]
+    assert users and {"admin", "jaeger"} | users <= set(keys), sorted(keys)
+    code, health = search("mach-a1", "/_cluster/health?wait_for_status=green&timeout=30s",
+                          "admin", keys["admin"])  # fmt: skip
+    assert code == 200 and isinstance(health, dict), health
+    assert (health["status"], health["number_of_nodes"]) == ("green", 3), health
+    code, attrs = search("mach-b1", "/_cat/nodeattrs?format=json&h=node,attr,value",
+                         "admin", keys["admin"])  # fmt: skip
+    assert code == 200 and isinstance(attrs, list)
+    zones = {a["node"]: a["value"] for a in attrs if a["attr"] == "zone"}
+    assert zones == {"mach-a1": "zone-a", "mach-b1": "zone-b", "mach-c1": "zone-c"}, zones
+    name = sorted(users)[0]
+    (pattern,) = next(s["indices"] for s in CATALOG["services"] if s["name"] == name)
+    index = pattern.replace("*", "site-test")
+    doc = json.dumps({"sku": "SKU-1", "title": "written by the site test"})
+    code, answer = search("mach-c1", f"/{index}/_doc/1?refresh=true", name, keys[name],
+                          "-X", "PUT", "--data-binary", doc)  # fmt: skip
+    assert code in (200, 201), answer
+    code, answer = search("mach-a1", f"/{index}/_doc/1", name, keys[name])
+    assert code == 200 and isinstance(answer, dict) and answer["_source"]["sku"] == "SKU-1"
+    code, _ = search("mach-a1", "/jaeger-span-x/_search", name, keys[name])
+    assert code == 403
+    code, _ = search("mach-a1", f"/{index}/_search", "jaeger", keys["jaeger"])
+    assert code == 403
+    code, _ = search("mach-a1", f"/{index}", "admin", keys["admin"], "-X", "DELETE")
+    assert code == 200
+
+
+def test_a_trace_sent_to_one_jaeger_is_found_through_the_other(fleet):
+    """Jaeger on both observability nodes, storing in the search cluster with its password from
+    Vault: a trace of two services sent over OTLP/HTTPS to mach-b1 is answered whole by
+    mach-c1's query API."""
+    trace, parent, spans = two_service_trace("cart", "catalog", "site-test")
+    tls = ("--cacert", "/etc/jaeger/tls/ca.crt")
+    b1, c1 = (testinfra.get_host(f"docker://{h}") for h in ("mach-b1", "mach-c1"))
+    body = ("-H", "Content-Type: application/json", "--data-binary", json.dumps(spans))
+    code, _ = curl_on(b1, "-m", "20", *tls, *body, "https://mach-b1:4318/v1/traces")
+    assert code == 200
+    started = time.monotonic()
+    services: dict = {}
+    while time.monotonic() - started < 60 and set(services) != {"cart", "catalog"}:
+        answer = curl_on(c1, "-m", "20", *tls, f"https://mach-c1:16686/api/traces/{trace}")
+        services = spans_by_service(*answer)
+        if set(services) != {"cart", "catalog"}:
+            time.sleep(1)
+    took = time.monotonic() - started
+    assert set(services) == {"cart", "catalog"}, f"trace {trace} through mach-c1 after {took:.0f} s"
+    (reference,) = services["catalog"]["references"]
+    assert (reference["refType"], reference["spanID"]) == ("CHILD_OF", parent)
+    print(f"\nJaeger: a trace sent to mach-b1 found through mach-c1 after {took:.1f} s")
+
+
+def test_every_nodes_journal_reaches_the_search_cluster(fleet):
+    """The log shipper on every node: a line logged on each is found in the day's logs index
+    by its host, zone and text (the shipper's password from Vault; read here as the admin)."""
+    token = secrets.token_hex(8)
+    for name in HOSTS:
+        testinfra.get_host(f"docker://{name}").check_output(f"logger -t site-test 'hello {token}'")
+    admin = platform_secret("opensearch")["data"]["admin"]
+    query = json.dumps({"size": 10, "query": {"match_phrase": {"message": f"hello {token}"}}})
+    started, found = time.monotonic(), {}
+    while time.monotonic() - started < 60 and set(found) != set(HOSTS):
+        code, answer = search("mach-a1", "/logs-*/_search", "admin", admin,
+                              "--data-binary", query)  # fmt: skip
+        hits = answer["hits"]["hits"] if code == 200 and isinstance(answer, dict) else []
+        found = {h["_source"]["host.name"]: h["_source"] for h in hits}
+        if set(found) != set(HOSTS):
+            time.sleep(2)
+    took = time.monotonic() - started
+    assert set(found) == set(HOSTS), f"after {took:.0f} s: {sorted(found)}"
+    assert {n: d["mach.zone"] for n, d in found.items()} == {
+        "mach-a1": "zone-a", "mach-b1": "zone-b", "mach-c1": "zone-c",
+    }  # fmt: skip
+    print(f"\nLogs: a line from each node searchable after {took:.1f} s")
 
 
 def test_data_tier_passwords_live_in_vault(fleet):
@@ -450,15 +556,16 @@ def test_vault_backup_ships_a_snapshot_to_minio(fleet):
 
 
 def test_no_secret_in_verbose_output(fleet):
-    """The second converge ran with -vvv: none of the data, storage and identity tiers'
-    passwords (read from Vault), no Keycloak client secret and not the Vault token appear in
-    what an operator or a CI log sees."""
+    """The second converge ran with -vvv: none of the data (search cluster included), storage
+    and identity tiers' passwords (read from Vault), no Keycloak client secret and not the Vault
+    token appear in what an operator or a CI log sees."""
     client = vault_client()
     keys = platform_secret("postgresql")["data"]
     keys |= {f"minio {name}": value for name, value in platform_secret("minio")["data"].items()}
     keys |= {f"redis {name}": value for name, value in platform_secret("redis")["data"].items()}
     keys |= {f"kafka {name}": value for name, value in platform_secret("kafka")["data"].items()}
     keys |= {f"keycloak {k}": value for k, value in platform_secret("keycloak")["data"].items()}
+    keys |= {f"opensearch {k}": value for k, value in platform_secret("opensearch")["data"].items()}
     catalog = client.secrets.kv.v2.read_secret_version(
         path="keycloak/mach/catalog", raise_on_deleted_version=True
     )
@@ -498,14 +605,14 @@ def test_preflight_passes_on_the_converged_fleet(fleet):
 
 
 def test_preflight_names_the_host_whose_port_is_taken(fleet):
-    """A port the data group needs (the search cluster's, not converged yet) is taken by a
-    stray process on mach-c1: preflight fails that host alone and names port, process, unit
-    and the group that needs it."""
+    """A port the mesh's control plane needs (not converged yet) is taken by a stray process on
+    mach-c1: preflight fails that host alone and names port, process, unit and the group that
+    needs it."""
     c1 = testinfra.get_host("docker://mach-c1")
-    c1.check_output("systemd-run --unit=mach-squatter python3 -m http.server 9300")
+    c1.check_output("systemd-run --unit=mach-squatter python3 -m http.server 5681")
     try:
         deadline = time.monotonic() + 10
-        while ":9300 " not in c1.check_output("ss -Hltn") and time.monotonic() < deadline:
+        while ":5681 " not in c1.check_output("ss -Hltn") and time.monotonic() < deadline:
             time.sleep(0.2)
         proc = run([tool("mach"), "preflight", "-i", "inventories/local"])
     finally:
@@ -514,6 +621,6 @@ def test_preflight_names_the_host_whose_port_is_taken(fleet):
     failing = [ln for ln in proc.stdout.splitlines() if "FAIL" in ln]
     assert len(failing) == 1, proc.stdout
     assert failing[0].startswith("mach-c1")
-    assert "port 9300/tcp: held by python3" in failing[0]
+    assert "port 5681/tcp: held by python3" in failing[0]
     assert "mach-squatter.service" in failing[0]
-    assert "group data needs it for opensearch" in failing[0]
+    assert "group mesh_cp needs it for kuma-cp" in failing[0]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import shlex
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ from clients import (
 from test_default import rest
 
 from mach_ops.molecule import node, playbook, secret
+from mach_ops.testing import spans_by_service, two_service_trace
 
 testinfra_hosts = ["ansible://observability"]
 
@@ -70,33 +70,15 @@ def test_a_trace_sent_to_one_instance_is_stored_and_found_through_the_other():
     """order calls payment: two spans of one trace, from two services, in one OTLP/HTTP request
     to os-b. os-c's query API returns the whole trace, read from OpenSearch (os-c never saw
     it), and the spans are in the day's jaeger-span index with the role's shards and replicas."""
-    trace, parent, child = secrets.token_hex(16), secrets.token_hex(8), secrets.token_hex(8)
+    trace, parent, spans = two_service_trace("order", "payment", "molecule")
     now = time.time_ns()
-
-    def resource(service: str, span: dict) -> dict:
-        attributes = [{"key": "service.name", "value": {"stringValue": service}}]
-        return {"resource": {"attributes": attributes},
-                "scopeSpans": [{"scope": {"name": "molecule"}, "spans": [span]}]}  # fmt: skip
-
-    spans = {"resourceSpans": [
-        resource("order", {"traceId": trace, "spanId": parent, "name": "POST /v1/orders",
-                           "kind": 2, "startTimeUnixNano": str(now),
-                           "endTimeUnixNano": str(now + 40_000_000)}),
-        resource("payment", {"traceId": trace, "spanId": child, "parentSpanId": parent,
-                             "name": "POST /v1/payments", "kind": 2,
-                             "startTimeUnixNano": str(now + 5_000_000),
-                             "endTimeUnixNano": str(now + 30_000_000)}),
-    ]}  # fmt: skip
     code, _ = https("os-b", 4318, "/v1/traces", json.dumps(spans))
     assert code == 200
     started = time.monotonic()
     services: dict = {}
     # Each span is indexed on its own: the trace may be found before both are searchable.
     while time.monotonic() - started < 60 and set(services) != {"order", "payment"}:
-        code, answer = https("os-c", 16686, f"/api/traces/{trace}")
-        for found in answer.get("data", []) if code == 200 and isinstance(answer, dict) else []:
-            process = found["processes"]
-            services = {process[s["processID"]]["serviceName"]: s for s in found["spans"]}
+        services = spans_by_service(*https("os-c", 16686, f"/api/traces/{trace}"))
         if set(services) != {"order", "payment"}:
             time.sleep(1)
     took = time.monotonic() - started
