@@ -609,6 +609,7 @@ def test_preflight_names_the_host_whose_port_is_taken(fleet):
     mach-c1: preflight fails that host alone and names port, process, unit and the group that
     needs it."""
     c1 = testinfra.get_host("docker://mach-c1")
+    c1.run("systemctl reset-failed mach-squatter")  # left by an earlier run, if any
     c1.check_output("systemd-run --unit=mach-squatter python3 -m http.server 5681")
     try:
         deadline = time.monotonic() + 10
@@ -616,7 +617,7 @@ def test_preflight_names_the_host_whose_port_is_taken(fleet):
             time.sleep(0.2)
         proc = run([tool("mach"), "preflight", "-i", "inventories/local"])
     finally:
-        c1.run("systemctl stop mach-squatter")
+        c1.run("systemctl stop mach-squatter; systemctl reset-failed mach-squatter")
     assert proc.returncode == 1
     failing = [ln for ln in proc.stdout.splitlines() if "FAIL" in ln]
     assert len(failing) == 1, proc.stdout
