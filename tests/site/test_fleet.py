@@ -70,8 +70,7 @@ def test_check_mode_predicts_no_change(fleet):
 def test_check_action_passes(fleet):
     """check.yml: every tier's playbook with mach_action=check (the command each runbook
     gives: vault, minio, postgresql, redis, kafka, opensearch, keycloak, prometheus, grafana,
-    jaeger, logs) in one
-    run; read-only, and the data tier's checks need no password."""
+    jaeger, logs) in one run; read-only, and the data tier's checks need no password."""
     proc = playbook("-i", "inventories/local", "check.yml")
     assert proc.returncode == 0, report(proc)
     assert all(r["changed"] == 0 for r in recap(proc.stdout).values()), report(proc)
