@@ -21,14 +21,14 @@ INVENTORY   ?= inventories/local
 MATRIX_ROLES ?= common
 # Roles whose scenario has its own node names and network (MACH_MOLECULE_NODE_PREFIX in its
 # .env.yml) and so may run in `make test`'s fleet lane, beside the Molecule lane; which of them
-# do is a matter of balancing the lanes (README, Test budget). mach_services' (svc-* nodes) runs
-# in the molecule lane since the search cluster joined the site test.
-FLEET_LANE_ROLES ?= opensearch
+# do is a matter of balancing the lanes (README, Test budget): opensearch's (os-* nodes) and
+# mach_services' (svc-* nodes) run before the site test.
+FLEET_LANE_ROLES ?= opensearch mach_services
 # The role whose scenario `make base-snapshot` runs (its nodes become the air-gapped base snapshot).
 SNAPSHOT_ROLE := mirror
 # Roles whose scenario is another role's (a symlink: roles/jaeger's is roles/opensearch's, which
 # converges the search cluster and then Jaeger on it); it runs once, as that role's.
-SHARED_SCENARIO_ROLES := jaeger logs
+SHARED_SCENARIO_ROLES := jaeger logs kibana logstash
 ROLES_WITH_MOLECULE := $(filter-out $(SHARED_SCENARIO_ROLES),$(patsubst roles/%/molecule/default/molecule.yml,%,$(wildcard roles/*/molecule/default/molecule.yml)))
 
 .PHONY: help setup venv host-packages dockerd image up down converge preflight test lint \

@@ -45,7 +45,8 @@ def fleet():
 
 
 def offline_tool(name: str) -> str:
-    """A validator unpacked from Debian's packages by `make tools` (promtool, amtool)."""
+    """A validator `make tools` provides: unpacked from Debian's packages (promtool, amtool) or
+    built from a pinned Go module (mustache)."""
     state = Path(os.environ.get("MACH_STATE_DIR", "/var/lib/mach-platform"))
     path = Path(os.environ.get("MACH_TOOLS_DIR", state / "tools")) / "bin" / name
     assert path.exists(), f"{path} is missing: run `make tools`"
@@ -62,3 +63,9 @@ def promtool() -> str:
 def amtool() -> str:
     """Alertmanager 0.25's amtool."""
     return offline_tool("amtool")
+
+
+@pytest.fixture(scope="session")
+def mustache() -> str:
+    """The Logstash configuration parser and linter (tests/tools/mustache)."""
+    return offline_tool("mustache")

@@ -4,9 +4,11 @@
 # carry - the same versions the prometheus and alertmanager roles install (ARCHITECTURE §4).
 # The packages are unpacked, never installed (their maintainer scripts would start servers).
 # Then @grafana/schema and tsc for Grafana's dashboards (tests/tools/dashboards: npm ci from
-# its lock, through the npm client as this machine configures it), into <dir>/dashboards.
-# Idempotent: a tool already unpacked at the packaged version, or installed from the same
-# lock, is kept.
+# its lock, through the npm client as this machine configures it), into <dir>/dashboards. Then
+# mustache, the Logstash configuration parser and linter, built from its pinned Go module
+# (tests/tools/mustache: go.mod and go.sum, through the Go client as this machine configures it).
+# Idempotent: a tool already unpacked at the packaged version, or installed or built from the
+# same lock, is kept.
 #
 # usage: offline-tools.sh [dir]   (default $MACH_STATE_DIR/tools; binaries land in <dir>/bin)
 set -euo pipefail
@@ -46,4 +48,13 @@ if [ ! -x "$dst/node_modules/.bin/tsc" ] || [ "$(cat "$dst/.lock.sha256" 2>/dev/
   (cd "$dst" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
   echo "$lock" >"$dst/.lock.sha256"
   echo "dashboard check from $src/package-lock.json"
+fi
+
+# Logstash pipelines' parser: rebuilt only when the module's go.sum changes.
+src=$(cd "$(dirname "$0")/../../tests/tools/mustache" && pwd)
+sum=$(cat "$src/go.mod" "$src/go.sum" | sha256sum | cut -d' ' -f1)
+if [ ! -x "$dir/bin/mustache" ] || [ "$(cat "$dir/bin/.mustache.sum" 2>/dev/null)" != "$sum" ]; then
+  (cd "$src" && go build -trimpath -o "$dir/bin/mustache" github.com/breml/logstash-config/cmd/mustache)
+  echo "$sum" >"$dir/bin/.mustache.sum"
+  echo "mustache from $src/go.sum"
 fi

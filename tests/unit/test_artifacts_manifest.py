@@ -210,6 +210,9 @@ def test_site_provided_versions_are_the_roles():
             role = ROOT / "roles" / p["role"]
             defaults = yaml.safe_load((role / "defaults/main.yml").read_text())
             assert str(defaults[f"{p['role']}_version"]) == str(p["version"]), p["name"]
+    plugin = next(p for p in m.site_provided if p["name"] == "logstash-output-opensearch")
+    logstash = yaml.safe_load((ROOT / "roles/logstash/defaults/main.yml").read_text())
+    assert str(logstash["logstash_opensearch_plugin_version"]) == str(plugin["version"])
 
 
 def test_site_provided_entry_needs_its_fields(tmp_path):

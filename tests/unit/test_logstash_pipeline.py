@@ -1,0 +1,109 @@
+"""The logstash role's pipeline, rendered by Ansible for the production inventory as a site's
+run would (its search cluster's members, the role's prechecks first), passes the offline checks
+Logstash itself cannot run here (it is not obtainable: docs/adr/0029): mustache's parser
+(`check`), its linter (`lint`: every plugin has an id) and its formatter (the file is already
+in its layout). The test also proves those checks reject a missing comma, a missing brace and a
+plugin without an id, and that the pipeline writes where the rsyslog shipper writes."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import ROOT, run, tool
+
+PLAY = """
+- name: The logstash role's files, rendered as a site's run renders them
+  hosts: "{{ target }}"
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Prechecks, and the role's defaults and variables
+      ansible.builtin.import_role:
+        name: logstash
+        tasks_from: prechecks.yml
+
+    - name: The pipeline and the settings
+      ansible.builtin.template:
+        src: "{{ playbook_dir_of_role }}/templates/{{ item }}.j2"
+        dest: "{{ out }}/{{ item }}"
+        mode: "0600"
+      loop: [mach-logs.conf, logstash.yml, pipelines.yml]
+"""
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> dict[str, str]:
+    out = tmp_path_factory.mktemp("logstash")
+    (out / "play.yml").write_text(PLAY)
+    hosts = yaml.safe_load((ROOT / "inventories/prod/hosts.yml").read_text())
+    target = next(iter(hosts["all"]["children"]["observability"]["hosts"]))
+    proc = run(
+        [tool("ansible-playbook"), "-i", "inventories/prod", str(out / "play.yml"),
+         "-e", f"target={target} out={out} playbook_dir_of_role={ROOT}/roles/logstash",
+         "-e", f"ansible_connection=local ansible_python_interpreter={sys.executable}",
+         "-e", "logstash_opensearch_password=Only-for-this-render-0123",
+         # The site's pack checksum (its mirror's manifest); any well-formed one renders the same.
+         "-e", f"logstash_opensearch_plugin_sha256={'0' * 64}"]
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
+    return {p.name: p.read_text() for p in out.iterdir() if p.name != "play.yml"}
+
+
+def mustache_run(mustache: str, command: str, path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [mustache, command, str(path)], capture_output=True, text=True, check=False, timeout=60
+    )
+
+
+def test_pipeline_parses_lints_and_is_in_the_formatters_layout(rendered, mustache, tmp_path):
+    conf = tmp_path / "mach-logs.conf"
+    conf.write_text(rendered["mach-logs.conf"])
+    for command in ("check", "lint"):
+        proc = mustache_run(mustache, command, conf)
+        assert proc.returncode == 0, (command, proc.stdout + proc.stderr)
+    formatted = mustache_run(mustache, "format", conf)
+    assert formatted.returncode == 0, formatted.stderr
+    assert formatted.stdout.rstrip("\n") == rendered["mach-logs.conf"].rstrip("\n")
+
+
+@pytest.mark.parametrize(
+    ("mistake", "command", "said"),
+    [
+        (lambda s: s.replace('",\n', '"\n', 1), "check", "expect closing square bracket"),
+        (lambda s: s.replace("  }\n}\nfilter", "  }\nfilter", 1), "check", "Parsing error"),
+        (lambda s: s.replace('    id => "mach_logs_relay"\n', "", 1), "lint", "no IDs found"),
+    ],
+    ids=["missing-comma", "missing-brace", "plugin-without-id"],
+)
+def test_the_checks_reject_typical_mistakes(rendered, mustache, tmp_path, mistake, command, said):
+    broken = mistake(rendered["mach-logs.conf"])
+    assert broken != rendered["mach-logs.conf"]
+    conf = tmp_path / "broken.conf"
+    conf.write_text(broken)
+    proc = mustache_run(mustache, command, conf)
+    assert proc.returncode != 0 and said in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+
+
+def test_it_writes_the_shippers_daily_indices_to_every_search_node_over_verified_tls(rendered):
+    conf = rendered["mach-logs.conf"]
+    hosts = yaml.safe_load((ROOT / "inventories/prod/hosts.yml").read_text())
+    data = list(hosts["all"]["children"]["data"]["hosts"])
+    urls = re.findall(r'"(https://[^"]+)"', conf.split("hosts => [", 1)[1].split("]", 1)[0])
+    assert len(urls) == len(data) == 3
+    assert all(re.fullmatch(r"https://[^/:]+:9200", u) for u in urls), urls
+    # The rsyslog shipper's indices (roles/logs: logs-YYYY-MM-DD) and user, whose template it keeps.
+    logs = yaml.safe_load((ROOT / "roles/logs/defaults/main.yml").read_text())
+    assert f'index => "{logs["logs_index_prefix"]}-%{{+YYYY-MM-dd}}"' in conf
+    assert f'user => "{logs["logs_opensearch_user"]}"' in conf
+    assert 'password => "${LOGSTASH_OPENSEARCH_PASSWORD}"' in conf
+    assert "Only-for-this-render" not in "".join(rendered.values())
+    assert "ssl_certificate_verification => true" in conf and "manage_template => false" in conf
+    assert 'ssl_client_authentication => "required"' in conf
+    settings = yaml.safe_load(rendered["logstash.yml"])
+    assert settings["queue.type"] == "persisted" and settings["api.http.host"] == "127.0.0.1"
+    assert yaml.safe_load(rendered["pipelines.yml"]) == [
+        {"pipeline.id": "mach-logs", "path.config": "/etc/logstash/conf.d/mach-logs.conf"}
+    ]
