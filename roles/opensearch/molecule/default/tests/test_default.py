@@ -152,7 +152,12 @@ def test_the_admin_is_all_access_and_no_demo_user_exists():
     assert code == 200 and "all_access" in info["roles"]
     code, users = rest("os-a", "/_plugins/_security/api/internalusers")
     assert code == 200
-    assert sorted(users) == ["admin", "content", "jaeger", "logs", "search"]
+    assert sorted(users) == ["admin", "content", "dashboards", "jaeger", "logs", "search"]
+    # A user given a static role (roles/kibana's server user) is mapped to it, with no role
+    # of its own.
+    code, mapping = rest("os-a", "/_plugins/_security/api/rolesmapping/kibana_server")
+    assert code == 200 and mapping["kibana_server"]["users"] == ["dashboards"]
+    assert rest("os-a", "/_plugins/_security/api/roles/mach_dashboards")[0] == 404
 
 
 def test_check_action_is_green_and_changes_nothing():
