@@ -1,11 +1,13 @@
 """Shared helpers for the suite's tests."""
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -42,6 +44,51 @@ def fleet():
     from fleetlib import converged_fleet
 
     yield from converged_fleet()
+
+
+RENDER_PLAY = """
+- name: A role's files, rendered as a site's run renders them
+  hosts: "{{ target }}"
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Prechecks, and the role's defaults and variables
+      ansible.builtin.import_role:
+        name: "{{ role }}"
+        tasks_from: prechecks.yml
+
+    - name: The files
+      ansible.builtin.template:
+        src: "{{ role_dir }}/templates/{{ item }}.j2"
+        dest: "{{ out }}/{{ item }}"
+        mode: "0600"
+      loop: "{{ files }}"
+"""
+
+
+def render_role_files(
+    role: str, files: list[str], out: Path, group: str, variables: dict
+) -> subprocess.CompletedProcess:
+    """`files` (templates/<file>.j2 of roles/<role>) rendered into `out` for the first host of
+    `group` in the production inventory, after the role's prechecks (which fail the run on bad
+    input), with `variables` as extra vars: what a site's run would write on that host."""
+    hosts = yaml.safe_load((ROOT / "inventories/prod/hosts.yml").read_text())
+    target = next(iter(hosts["all"]["children"][group]["hosts"]))
+    (out / "play.yml").write_text(RENDER_PLAY)
+    extra = {
+        "target": target,
+        "role": role,
+        "role_dir": str(ROOT / "roles" / role),
+        "out": str(out),
+        "files": files,
+        "ansible_connection": "local",
+        "ansible_python_interpreter": sys.executable,
+        **variables,
+    }
+    return run(
+        [tool("ansible-playbook"), "-i", "inventories/prod", str(out / "play.yml"),
+         "-e", json.dumps(extra)]
+    )  # fmt: skip
 
 
 def offline_tool(name: str) -> str:

@@ -4,32 +4,11 @@ run would, after the role's prechecks: the whole search cluster over fully verif
 only, secrets only as references to the unit's environment, and Keycloak sign-on beside basic
 authentication when enabled. Dashboards is pinned to the search cluster's version."""
 
-import json
-import sys
-
 import pytest
 import yaml
 
-from conftest import ROOT, run, tool
+from conftest import ROOT, render_role_files
 
-PLAY = """
-- name: The kibana role's configuration, rendered as a site's run renders it
-  hosts: "{{ target }}"
-  connection: local
-  gather_facts: false
-  tasks:
-    - name: Prechecks, and the role's defaults and variables
-      ansible.builtin.import_role:
-        name: kibana
-        tasks_from: prechecks.yml
-
-    - name: The configuration and the environment file
-      ansible.builtin.template:
-        src: "{{ role_dir }}/templates/{{ item }}.j2"
-        dest: "{{ out }}/{{ item }}"
-        mode: "0600"
-      loop: [opensearch_dashboards.yml, secrets.env]
-"""
 SECRETS = {
     "kibana_opensearch_password": "Dashboards-render-only-0123",
     "kibana_cookie_password": "Cookie-render-only-0123456789abcdefghij",
@@ -38,22 +17,8 @@ SECRETS = {
 
 
 def render(tmp_path, **extra) -> tuple[int, dict, str]:
-    (tmp_path / "play.yml").write_text(PLAY)
-    hosts = yaml.safe_load((ROOT / "inventories/prod/hosts.yml").read_text())
-    target = next(iter(hosts["all"]["children"]["observability"]["hosts"]))
-    variables = {
-        "target": target,
-        "out": str(tmp_path),
-        "role_dir": str(ROOT / "roles/kibana"),
-        "ansible_connection": "local",
-        "ansible_python_interpreter": sys.executable,
-        **SECRETS,
-        **extra,
-    }
-    proc = run(
-        [tool("ansible-playbook"), "-i", "inventories/prod", str(tmp_path / "play.yml"),
-         "-e", json.dumps(variables)]
-    )  # fmt: skip
+    files = ["opensearch_dashboards.yml", "secrets.env"]
+    proc = render_role_files("kibana", files, tmp_path, "observability", {**SECRETS, **extra})
     out = proc.stdout + proc.stderr
     if proc.returncode != 0:
         return proc.returncode, {}, out

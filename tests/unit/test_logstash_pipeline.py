@@ -7,49 +7,25 @@ plugin without an id, and that the pipeline writes where the rsyslog shipper wri
 
 import re
 import subprocess
-import sys
 
 import pytest
 import yaml
 
-from conftest import ROOT, run, tool
-
-PLAY = """
-- name: The logstash role's files, rendered as a site's run renders them
-  hosts: "{{ target }}"
-  connection: local
-  gather_facts: false
-  tasks:
-    - name: Prechecks, and the role's defaults and variables
-      ansible.builtin.import_role:
-        name: logstash
-        tasks_from: prechecks.yml
-
-    - name: The pipeline and the settings
-      ansible.builtin.template:
-        src: "{{ playbook_dir_of_role }}/templates/{{ item }}.j2"
-        dest: "{{ out }}/{{ item }}"
-        mode: "0600"
-      loop: [mach-logs.conf, logstash.yml, pipelines.yml]
-"""
+from conftest import ROOT, render_role_files
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory) -> dict[str, str]:
     out = tmp_path_factory.mktemp("logstash")
-    (out / "play.yml").write_text(PLAY)
-    hosts = yaml.safe_load((ROOT / "inventories/prod/hosts.yml").read_text())
-    target = next(iter(hosts["all"]["children"]["observability"]["hosts"]))
-    proc = run(
-        [tool("ansible-playbook"), "-i", "inventories/prod", str(out / "play.yml"),
-         "-e", f"target={target} out={out} playbook_dir_of_role={ROOT}/roles/logstash",
-         "-e", f"ansible_connection=local ansible_python_interpreter={sys.executable}",
-         "-e", "logstash_opensearch_password=Only-for-this-render-0123",
-         # The site's pack checksum (its mirror's manifest); any well-formed one renders the same.
-         "-e", f"logstash_opensearch_plugin_sha256={'0' * 64}"]
-    )  # fmt: skip
+    files = ["mach-logs.conf", "logstash.yml", "pipelines.yml"]
+    variables = {
+        "logstash_opensearch_password": "Only-for-this-render-0123",
+        # The site's pack checksum (its mirror's manifest); any well-formed one renders the same.
+        "logstash_opensearch_plugin_sha256": "0" * 64,
+    }
+    proc = render_role_files("logstash", files, out, "observability", variables)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
-    return {p.name: p.read_text() for p in out.iterdir() if p.name != "play.yml"}
+    return {name: (out / name).read_text() for name in files}
 
 
 def mustache_run(mustache: str, command: str, path) -> subprocess.CompletedProcess:
