@@ -25,9 +25,13 @@ def test_inventory_realm_spec_is_valid_and_covers_the_catalogue(env):
     catalog = yaml.safe_load((ROOT / "services" / "catalog.yml").read_text())
     services = {s["name"] for s in catalog["services"]}
     clients = {c["client_id"] for c in spec["clients"]}
-    assert services | {"grafana", "kong", "argocd", "kuma-gui"} <= clients
+    assert services | {"grafana", "dashboards", "kong", "argocd", "kuma-gui"} <= clients
     assert {f"{s}-editor" for s in services} <= {r["name"] for r in spec["roles"]}
     grafana = next(c for c in spec["clients"] if c["client_id"] == "grafana")
     assert grafana["redirect_uris"] and all(
         u.endswith(":3000/login/generic_oauth") for u in grafana["redirect_uris"]
+    )
+    dashboards = next(c for c in spec["clients"] if c["client_id"] == "dashboards")
+    assert dashboards["redirect_uris"] and all(
+        u.endswith(":5601/auth/openid/login") for u in dashboards["redirect_uris"]
     )
