@@ -83,3 +83,26 @@ def test_it_writes_the_shippers_daily_indices_to_every_search_node_over_verified
     assert yaml.safe_load(rendered["pipelines.yml"]) == [
         {"pipeline.id": "mach-logs", "path.config": "/etc/logstash/conf.d/mach-logs.conf"}
     ]
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"logstash_opensearch_urls": ["http://prd-a-db1:9200"]}, "https URLs of host:port"),
+        ({"logstash_opensearch_password": "short-password"}, "16+ characters"),
+        ({"logstash_opensearch_password": "has$dollar-0123456789"}, "dollar sign"),
+        ({"logstash_opensearch_plugin_sha256": ""}, "logstash_opensearch_plugin_sha256"),
+        ({"logstash_index_prefix": "Logs"}, "lower-case logstash_index_prefix"),
+    ],
+    ids=["plain-http", "short-password", "dollar", "no-pack-checksum", "upper-case-index"],
+)
+def test_bad_input_fails_in_the_prechecks_without_printing_the_password(tmp_path, change, said):
+    variables = {
+        "logstash_opensearch_password": "Only-for-this-render-0123",
+        "logstash_opensearch_plugin_sha256": "0" * 64,
+        **change,
+    }
+    proc = render_role_files("logstash", ["mach-logs.conf"], tmp_path, "observability", variables)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and said in " ".join(out.split()), out[-3000:]
+    assert "Only-for-this-render" not in out and not (tmp_path / "mach-logs.conf").exists()

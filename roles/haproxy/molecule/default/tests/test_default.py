@@ -13,6 +13,7 @@ from pathlib import Path
 
 from mach_ops import runs
 from mach_ops.molecule import curl, node, playbook
+from mach_ops.testing import wait_for
 
 testinfra_hosts = ["ansible://mol-b", "ansible://mol-c"]
 
@@ -30,13 +31,13 @@ def holders() -> list[str]:
 
 
 def wait_for_one_holder(timeout: float = 30, not_on: str | None = None) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """The one host that holds the VIP (other than `not_on`), once there is exactly one."""
+
+    def one() -> str | None:
         held = holders()
-        if len(held) == 1 and held[0] != not_on:
-            return held[0]
-        time.sleep(0.5)
-    raise AssertionError(f"VIP held by {holders()} after {timeout} s")
+        return held[0] if len(held) == 1 and held[0] != not_on else None
+
+    return wait_for(one, timeout, f"one holder of {VIP} other than {not_on}", interval=0.5)
 
 
 def metrics(name: str) -> str:
@@ -92,12 +93,9 @@ def test_the_vip_moves_when_haproxy_stops_and_clients_carry_on():
     try:
         assert wait_for_one_holder(timeout=20, not_on=holder) == other
         moved = time.monotonic() - started
-        deadline = time.monotonic() + 10
-        code = 0
-        while code != 200 and time.monotonic() < deadline:
-            code, _ = curl("mol-a", "-m", "2", f"http://{VIP}:8081/apt/dists/bookworm/Release")
+        url = f"http://{VIP}:8081/apt/dists/bookworm/Release"
+        wait_for(lambda: curl("mol-a", "-m", "2", url)[0] == 200, 10, "a request served", 0.2)
         served = time.monotonic() - started
-        assert code == 200
         print(f"\nVIP moved from {holder} to {other} in {moved:.1f} s;", end=" ")
         print(f"served again after {served:.1f} s")
     finally:
