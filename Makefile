@@ -195,8 +195,9 @@ artifacts: setup ## build the air-gap bundle (incremental; a no-op when nothing 
 artifacts-list: venv ## what an air-gapped site must bring, from artifacts/manifest.yml
 	@$(BIN)/mach artifacts list
 
-bench: venv ## benchmarks that print figures (preflight; the main paths of the catalog, payment, cart and search)
+bench: venv ## benchmarks that print figures (preflight; a JVM's start-up CPU by compiler; the main paths of the catalog, payment, cart and search)
 	$(BIN)/python bench/preflight_bench.py --hosts 1000
+	$(BIN)/python bench/jvm_startup_bench.py --runs 2
 	$(MAKE) -C services bench
 
 lock: ## re-pin: fresh venv from requirements/dev.txt, freeze into constraints.txt
