@@ -35,7 +35,8 @@ FLAG_SETS = {
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 HTTP = urllib3.PoolManager(timeout=30, retries=False)
