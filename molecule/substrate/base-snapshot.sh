@@ -49,8 +49,14 @@ for pair in "mol-a $mirror_image" "mol-b $node_image"; do
   read -r node image <<<"$pair"
   # The identity, and a per-container machine-id on boot (as in the node image).
   docker exec "$node" sh -c "echo $id >/etc/mach-base-snapshot; : >/etc/machine-id; rm -f /var/lib/dbus/machine-id"
+  # A snapshot of the same identity taken again (every `make test` runs this) replaces the
+  # previous one, which would be left untagged: about 2 GB a run that filled the host's disk.
+  previous=$(docker image inspect -f '{{ .Id }}' "$image:$id" 2>/dev/null || true)
   docker commit -c 'CMD ["/lib/systemd/systemd"]' "$node" "$image:$id" >/dev/null
   docker tag "$image:$id" "$image:latest"
+  if [ -n "$previous" ] && [ "$previous" != "$(docker image inspect -f '{{ .Id }}' "$image:$id")" ]; then
+    docker rmi "$previous" >/dev/null 2>&1 || true
+  fi
   # Older snapshots go: only the current one is ever used.
   docker image ls --format '{{ .Repository }}:{{ .Tag }}' "$image" \
     | { grep -v -e ":$id\$" -e ':latest$' || true; } | xargs -r docker rmi >/dev/null
