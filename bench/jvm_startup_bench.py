@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tarfile
 import tempfile
@@ -24,19 +23,14 @@ from pathlib import Path
 
 import urllib3
 
+from mach_ops.testing import opensearch_single_node
+
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = Path(os.environ.get("MACH_ARTIFACTS_DIR", "/var/lib/mach-platform/artifacts"))
 FLAG_SETS = {
     "full tiers (a site)": [],
     "client compiler alone (tests)": ["-XX:TieredStopAtLevel=1"],
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 HTTP = urllib3.PoolManager(timeout=30, retries=False)
@@ -57,32 +51,9 @@ def cpu_seconds(pid: int) -> float:
 
 def one_run(home: Path, work: Path, heap: str, flags: list[str]) -> tuple[float, float]:
     node_dir = Path(tempfile.mkdtemp(dir=work))
-    conf, data = node_dir / "conf", node_dir / "data"
-    conf.mkdir()
-    data.mkdir()
-    http, transport = free_port(), free_port()
-    (conf / "opensearch.yml").write_text(
-        f"cluster.name: bench\npath.data: {data}\npath.logs: {node_dir}\n"
-        f"network.host: 127.0.0.1\nhttp.port: {http}\ntransport.port: {transport}\n"
-        "discovery.type: single-node\nplugins.security.disabled: true\n"
-    )
-    (conf / "jvm.options").write_text("")
-    (conf / "log4j2.properties").write_text(
-        "appender.console.type = Console\nappender.console.name = console\n"
-        "appender.console.layout.type = PatternLayout\nappender.console.layout.pattern = %m%n\n"
-        "rootLogger.level = warn\nrootLogger.appenderRef.console.ref = console\n"
-    )
-    subprocess.run(["chown", "-R", "nobody:nogroup", str(node_dir)], check=True)
+    argv, http = opensearch_single_node(home, node_dir, heap, flags, "bench")
     started = time.monotonic()
-    node = subprocess.Popen(
-        ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-         "java", f"-Xms{heap}", f"-Xmx{heap}", *flags, "-Djava.security.manager=allow",
-         f"-Dopensearch.path.home={home}", f"-Dopensearch.path.conf={conf}",
-         "-Dopensearch.distribution.type=tar", "-Dopensearch.bundled_jdk=false",
-         "-cp", f"{home}/lib/*", "org.opensearch.bootstrap.OpenSearch"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    node = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{http}"
     try:
         while True:

@@ -1,12 +1,16 @@
 """Helpers shared by the role scenarios' testinfra tests (roles/*/molecule/*/tests) and the site
 test: polling with a deadline instead of a fixed pause, the TLS-only check every HTTPS component
-gets, and a two-service trace for Jaeger."""
+gets, a two-service trace for Jaeger, and a throwaway OpenSearch node from the bundle's home
+(the bundle's test and bench/jvm_startup_bench.py)."""
 
 from __future__ import annotations
 
 import secrets
+import socket
+import subprocess
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -67,3 +71,44 @@ def spans_by_service(code: int, answer: object) -> dict[str, dict[str, Any]]:
         processes = found["processes"]
         services = {processes[s["processID"]]["serviceName"]: s for s in found["spans"]}
     return services
+
+
+def free_port() -> int:
+    """A TCP port on the loopback nobody listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def opensearch_single_node(
+    home: Path, node_dir: Path, heap: str, flags: list[str], cluster: str
+) -> tuple[list[str], int]:
+    """The command that starts OpenSearch from `home` as a single plain-HTTP node (security
+    off) with its configuration and data under `node_dir` (which `nobody` must be able to
+    reach), as `nobody`, with a `heap` and extra JVM `flags`; and its HTTP port."""
+    conf, data = node_dir / "conf", node_dir / "data"
+    conf.mkdir()
+    data.mkdir()
+    http, transport = free_port(), free_port()
+    (conf / "opensearch.yml").write_text(
+        f"cluster.name: {cluster}\npath.data: {data}\npath.logs: {node_dir}\n"
+        f"network.host: 127.0.0.1\nhttp.port: {http}\ntransport.port: {transport}\n"
+        "discovery.type: single-node\nplugins.security.disabled: true\n"
+    )
+    (conf / "jvm.options").write_text("")
+    (conf / "log4j2.properties").write_text(
+        "appender.console.type = Console\nappender.console.name = console\n"
+        "appender.console.layout.type = PatternLayout\n"
+        "appender.console.layout.pattern = %d %-5p %c{1.} %m%n\n"
+        "rootLogger.level = warn\nrootLogger.appenderRef.console.ref = console\n"
+    )
+    subprocess.run(["chown", "-R", "nobody:nogroup", str(node_dir)], check=True)
+    argv = [
+        "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+        "java", f"-Xms{heap}", f"-Xmx{heap}", *flags, "-Djava.security.manager=allow",
+        f"-Dopensearch.path.home={home}", f"-Dopensearch.path.conf={conf}",
+        "-Dopensearch.distribution.type=tar", "-Dopensearch.bundled_jdk=false",
+        "-cp", f"{home}/lib/*", "org.opensearch.bootstrap.OpenSearch",
+    ]  # fmt: skip
+    return argv, http

@@ -7,7 +7,6 @@ Runs after `make artifacts` (marker `artifacts`); the bundle lives in MACH_ARTIF
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tarfile
 import tempfile
@@ -21,6 +20,7 @@ import yaml
 
 from conftest import ROOT, run, tool
 from mach_ops.artifacts import load_manifest, sha256
+from mach_ops.testing import opensearch_single_node
 
 pytestmark = pytest.mark.artifacts
 STATE = Path(os.environ.get("MACH_STATE_DIR", "/var/lib/mach-platform"))
@@ -91,12 +91,6 @@ def test_kafka_jarset_starts_the_kraft_storage_tool(tmp_path):
     assert len(out.stdout.strip()) == 22  # a base64 cluster id
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _get(url, body=None, method=None):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(
@@ -125,33 +119,12 @@ def test_opensearch_home_starts_with_every_module_and_the_security_plugin(open_d
     with tarfile.open(path) as tar:
         tar.extractall(tmp_path, filter="data")
     home = tmp_path / f"opensearch-{a.version}"
-    conf, data = tmp_path / "conf", tmp_path / "data"
-    conf.mkdir()
-    data.mkdir()
-    http, transport = _free_port(), _free_port()
-    (conf / "opensearch.yml").write_text(
-        f"cluster.name: bundle-test\npath.data: {data}\npath.logs: {tmp_path}\n"
-        f"network.host: 127.0.0.1\nhttp.port: {http}\ntransport.port: {transport}\n"
-        "discovery.type: single-node\nplugins.security.disabled: true\n"
+    # The client compiler alone: this node only starts and answers once.
+    argv, http = opensearch_single_node(
+        home, tmp_path, "256m", ["-XX:TieredStopAtLevel=1"], "bundle-test"
     )
-    (conf / "jvm.options").write_text("")
-    (conf / "log4j2.properties").write_text(
-        "appender.console.type = Console\nappender.console.name = console\n"
-        "appender.console.layout.type = PatternLayout\n"
-        "appender.console.layout.pattern = %d %-5p %c{1.} %m%n\n"
-        "rootLogger.level = warn\nrootLogger.appenderRef.console.ref = console\n"
-    )
-    subprocess.run(["chown", "-R", "nobody:nogroup", str(tmp_path)], check=True)
     node = subprocess.Popen(
-        [
-            "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-            # The client compiler alone: this node only starts and answers once.
-            "java", "-Xms256m", "-Xmx256m", "-XX:TieredStopAtLevel=1",
-            "-Djava.security.manager=allow",
-            f"-Dopensearch.path.home={home}", f"-Dopensearch.path.conf={conf}",
-            "-Dopensearch.distribution.type=tar", "-Dopensearch.bundled_jdk=false",
-            "-cp", f"{home}/lib/*", "org.opensearch.bootstrap.OpenSearch",
-        ],
+        argv,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
