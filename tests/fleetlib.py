@@ -133,3 +133,15 @@ def minio_client(access_key, secret_key, member="mach-b1"):
     address = fleet_address(member)
     http = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=str(pki / "local" / "ca.crt"))
     return Minio(f"{address}:9000", access_key, secret_key, secure=True, http_client=http)
+
+
+REDIS_CLI = "timeout 3 redis-cli --tls --cacert /etc/redis/mach/tls/ca.crt --no-auth-warning"
+
+
+def sentinel_master(node, password):
+    """The Redis master's name as the Sentinel on `node` gives it (None if it cannot say)."""
+    out = node.run(
+        f"REDISCLI_AUTH='{password}' {REDIS_CLI} -h localhost -p 26379 "
+        "SENTINEL get-master-addr-by-name mach"
+    )
+    return out.stdout.split()[0] if out.rc == 0 and out.stdout.split() else None

@@ -1,7 +1,8 @@
 """Issue 6 end-to-end drill on the converged local fleet: a component stops, its alert fires
 in both Prometheus replicas, and Alertmanager's cluster delivers it once to the receiver its
 severity routes to (the local environment's webhook sink on mach-a1,
-molecule/fleet/receiver.yml). Prints its figures."""
+molecule/fleet/receiver.yml). Prints its figures. The component is a Redis replica: RedisDown
+waits one minute (TargetDown, a page, waits three), and Sentinel keeps the master where it is."""
 
 import json
 import time
@@ -9,11 +10,11 @@ from urllib.parse import quote
 
 import pytest
 import testinfra
-from fleetlib import HOSTS
+from fleetlib import HOSTS, REDIS_CLI, platform_secret, sentinel_master
 
 pytestmark = pytest.mark.fleet
 REPLICAS = ("mach-b1", "mach-c1")
-VICTIM = "mach-a1"
+SINK_NODE = "mach-a1"
 SINK = "/var/tmp/webhook"
 
 
@@ -26,9 +27,9 @@ def prometheus(replica, path):
     return json.loads(out)["data"]
 
 
-def target_down(alert):
+def redis_down(alert, victim):
     labels = alert["labels"]
-    return labels["alertname"] == "TargetDown" and labels.get("node") == VICTIM
+    return labels["alertname"] == "RedisDown" and labels.get("node") == victim
 
 
 def received(node, receiver):
@@ -37,61 +38,76 @@ def received(node, receiver):
     return [json.loads(line) for line in lines]
 
 
-def ours(notifications):
-    return [n for n in notifications if any(target_down(a) for a in n["alerts"])]
+def ours(notifications, victim):
+    return [n for n in notifications if any(redis_down(a, victim) for a in n["alerts"])]
 
 
-def test_a_stopped_exporter_pages_once_through_the_webhook(fleet):
-    """Stop mach-a1's node exporter: TargetDown (up == 0 for 3 minutes, severity page) fires
-    in both replicas, and the pager receiver gets it exactly once - the two replicas' copies
-    deduplicated by the Alertmanager cluster - with its runbook link; no ticket is sent for
-    it. The exporter is started again and scraped before the drill ends. The sink runs on the
-    victim, mach-a1: only its exporter stops."""
-    a1 = testinfra.get_host(f"docker://{VICTIM}")
-    assert a1.service("webhook-sink").is_running
-    before = {r: len(received(a1, r)) for r in ("pager", "tickets")}
-    a1.check_output("systemctl stop prometheus-node-exporter")
+def test_a_stopped_redis_replica_is_ticketed_once_through_the_webhook(fleet):
+    """Stop a Redis replica's server: RedisDown (redis_up == 0 for a minute, severity ticket)
+    fires in both Prometheus replicas, and the tickets receiver gets it exactly once - the two
+    replicas' copies deduplicated by the Alertmanager cluster - with its runbook link; no page
+    is sent for it. The server is started again, replicates and is scraped before the drill
+    ends."""
+    keys = platform_secret("redis")["data"]
+    sink = testinfra.get_host(f"docker://{SINK_NODE}")
+    assert sink.service("webhook-sink").is_running
+    master = sentinel_master(sink, keys["sentinel"])
+    assert master in HOSTS
+    victim = next(h for h in HOSTS if h != master)
+    node = testinfra.get_host(f"docker://{victim}")
+    before = {r: len(received(sink, r)) for r in ("pager", "tickets")}
+    node.check_output("systemctl stop redis-server")
     stopped = time.monotonic()
     firing, delivered = {}, None
     try:
-        while time.monotonic() - stopped < 420 and delivered is None:
+        while time.monotonic() - stopped < 300 and delivered is None:
             time.sleep(5)
             for replica in REPLICAS:
                 alerts = prometheus(replica, "alerts")["alerts"]
                 if replica not in firing and any(
-                    target_down(a) and a["state"] == "firing" for a in alerts
+                    redis_down(a, victim) and a["state"] == "firing" for a in alerts
                 ):
                     firing[replica] = time.monotonic() - stopped
-            if ours(received(a1, "pager")[before["pager"] :]):
+            if ours(received(sink, "tickets")[before["tickets"] :], victim):
                 delivered = time.monotonic() - stopped
-        assert delivered is not None, f"no page within 420 s; firing in {firing}"
+        assert delivered is not None, f"no ticket within 300 s; firing in {firing}"
         assert set(firing) == set(REPLICAS), firing
         # Both replicas sent it to both members: still one notification, after a group_wait.
         time.sleep(20)
-        pages = ours(received(a1, "pager")[before["pager"] :])
-        assert len(pages) == 1, pages
-        note = pages[0]
+        tickets = ours(received(sink, "tickets")[before["tickets"] :], victim)
+        assert len(tickets) == 1, tickets
+        note = tickets[0]
         assert note["status"] == "firing"
-        assert note["receiver"] == "pager"
-        alert = next(a for a in note["alerts"] if target_down(a))
-        assert alert["labels"]["severity"] == "page"
-        assert alert["labels"]["job"] == "node"
-        assert alert["annotations"]["runbook_url"].endswith("docs/runbooks/TargetDown.md")
+        assert note["receiver"] == "tickets"
+        alert = next(a for a in note["alerts"] if redis_down(a, victim))
+        assert alert["labels"]["severity"] == "ticket"
+        assert alert["labels"]["job"] == "redis"
+        assert alert["annotations"]["runbook_url"].endswith("docs/runbooks/RedisDown.md")
         assert "replica" not in alert["labels"]
-        assert not ours(received(a1, "tickets")[before["tickets"] :])
+        assert not ours(received(sink, "pager")[before["pager"] :], victim)
     finally:
-        a1.check_output("systemctl start prometheus-node-exporter")
+        node.check_output("systemctl start redis-server")
     deadline = time.monotonic() + 120
+    while True:
+        info = node.run(
+            f"REDISCLI_AUTH='{keys['admin']}' {REDIS_CLI} -h localhost -p 6379 --user admin "
+            "INFO replication"
+        ).stdout
+        if "role:slave" in info and "master_link_status:up" in info:
+            break
+        assert time.monotonic() < deadline, info
+        time.sleep(2)
     for replica in REPLICAS:
         while True:
-            query = quote(f'up{{job="node",node="{VICTIM}"}}')
+            query = quote(f'redis_up{{job="redis",node="{victim}"}}')
             up = prometheus(replica, f"query?query={query}")["result"]
             if up and up[0]["value"][1] == "1":
                 break
             assert time.monotonic() < deadline, (replica, up)
             time.sleep(3)
     print(
-        f"\nalerting drill: node exporter on {VICTIM} stopped; TargetDown firing after "
+        f"\nalerting drill: Redis replica on {victim} stopped (master {master}); RedisDown "
+        "firing after "
         + ", ".join(f"{r} {s:.0f} s" for r, s in sorted(firing.items()))
-        + f"; paged once through the webhook after {delivered:.0f} s (of {len(HOSTS)} nodes)"
+        + f"; ticketed once through the webhook after {delivered:.0f} s (of {len(HOSTS)} nodes)"
     )

@@ -7,18 +7,10 @@ import time
 
 import pytest
 import testinfra
-from fleetlib import HOSTS, platform_secret
+from fleetlib import HOSTS, platform_secret, sentinel_master
+from fleetlib import REDIS_CLI as CLI
 
 pytestmark = pytest.mark.fleet
-CLI = "timeout 3 redis-cli --tls --cacert /etc/redis/mach/tls/ca.crt --no-auth-warning"
-
-
-def sentinel_master(node, password):
-    out = node.run(
-        f"REDISCLI_AUTH='{password}' {CLI} -h localhost -p 26379 "
-        "SENTINEL get-master-addr-by-name mach"
-    )
-    return out.stdout.split()[0] if out.rc == 0 and out.stdout.split() else None
 
 
 def test_master_killed_sentinel_promotes_and_clients_recover(fleet):
