@@ -22,6 +22,7 @@ from minio import Minio
 
 from conftest import run, tool
 from mach_ops.runs import recap  # noqa: F401 (tests/site and tests/drills import it from here)
+from mach_ops.testing import wait_for
 
 HOSTS = ["mach-a1", "mach-b1", "mach-c1"]
 
@@ -145,3 +146,16 @@ def sentinel_master(node, password):
         "SENTINEL get-master-addr-by-name mach"
     )
     return out.stdout.split()[0] if out.rc == 0 and out.stdout.split() else None
+
+
+def await_replicating(node, admin_password, timeout=120):
+    """Polls until Redis on `node` is a replica whose link to its master is up; the last INFO."""
+
+    def replicating():
+        info = node.run(
+            f"REDISCLI_AUTH='{admin_password}' {REDIS_CLI} -h localhost -p 6379 --user admin "
+            "INFO replication"
+        ).stdout
+        return info if "role:slave" in info and "master_link_status:up" in info else None
+
+    return wait_for(replicating, timeout, f"Redis on {node.backend.hostname} replicating", 2)

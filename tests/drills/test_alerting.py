@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 import testinfra
-from fleetlib import HOSTS, REDIS_CLI, platform_secret, sentinel_master
+from fleetlib import HOSTS, await_replicating, platform_secret, sentinel_master
 
 pytestmark = pytest.mark.fleet
 REPLICAS = ("mach-b1", "mach-c1")
@@ -87,16 +87,8 @@ def test_a_stopped_redis_replica_is_ticketed_once_through_the_webhook(fleet):
         assert not ours(received(sink, "pager")[before["pager"] :], victim)
     finally:
         node.check_output("systemctl start redis-server")
+    await_replicating(node, keys["admin"])
     deadline = time.monotonic() + 120
-    while True:
-        info = node.run(
-            f"REDISCLI_AUTH='{keys['admin']}' {REDIS_CLI} -h localhost -p 6379 --user admin "
-            "INFO replication"
-        ).stdout
-        if "role:slave" in info and "master_link_status:up" in info:
-            break
-        assert time.monotonic() < deadline, info
-        time.sleep(2)
     for replica in REPLICAS:
         while True:
             query = quote(f'redis_up{{job="redis",node="{victim}"}}')

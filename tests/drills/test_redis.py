@@ -7,7 +7,7 @@ import time
 
 import pytest
 import testinfra
-from fleetlib import HOSTS, platform_secret, sentinel_master
+from fleetlib import HOSTS, await_replicating, platform_secret, sentinel_master
 from fleetlib import REDIS_CLI as CLI
 
 pytestmark = pytest.mark.fleet
@@ -71,16 +71,7 @@ def test_master_killed_sentinel_promotes_and_clients_recover(fleet):
     )
     assert new not in (old, None) and took < 30
     assert before and after
-    deadline = time.monotonic() + 120
-    while True:
-        info = victim.run(
-            f"REDISCLI_AUTH='{keys['admin']}' {CLI} -h localhost -p 6379 --user admin "
-            "INFO replication"
-        ).stdout
-        if "role:slave" in info and "master_link_status:up" in info:
-            break
-        assert time.monotonic() < deadline, info
-        time.sleep(2)
+    await_replicating(victim, keys["admin"])
     rejoined_s = time.monotonic() - started
     print(f"redis master-kill drill: {old} replicates from {new} {rejoined_s:.0f} s in")
     client.run(
