@@ -4,7 +4,6 @@ other integration tests' servers."""
 
 import json
 import os
-import socket
 import subprocess
 import time
 import urllib.request
@@ -13,6 +12,7 @@ from pathlib import Path
 
 from conftest import ROOT, run, tool
 from mach_ops.artifacts import load_manifest
+from mach_ops.testing import free_port as _free_port  # the other integration kits import it here
 
 STATE = Path(os.environ.get("MACH_STATE_DIR", "/var/lib/mach-platform"))
 BUNDLE = Path(os.environ.get("MACH_ARTIFACTS_DIR", STATE / "artifacts"))
@@ -23,12 +23,6 @@ def bao_binary() -> Path:
     manifest = load_manifest(ROOT / "artifacts" / "manifest.yml")
     (a,) = [a for a in manifest.artifacts if a.name == "openbao"]
     return BUNDLE / a.directory / "bao"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def await_http(url: str, proc: subprocess.Popen, seconds: float, what: str) -> None:
