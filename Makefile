@@ -28,7 +28,7 @@ FLEET_LANE_ROLES ?= opensearch mach_services
 SNAPSHOT_ROLE := mirror
 # Roles whose scenario is another role's (a symlink: roles/jaeger's is roles/opensearch's, which
 # converges the search cluster and then Jaeger on it); it runs once, as that role's.
-SHARED_SCENARIO_ROLES := jaeger logs kibana logstash
+SHARED_SCENARIO_ROLES := jaeger kibana kong logs logstash
 ROLES_WITH_MOLECULE := $(filter-out $(SHARED_SCENARIO_ROLES),$(patsubst roles/%/molecule/default/molecule.yml,%,$(wildcard roles/*/molecule/default/molecule.yml)))
 
 .PHONY: help setup venv host-packages dockerd image up down converge preflight test lint \
@@ -80,7 +80,7 @@ lint: venv ## ansible-lint (production), yamllint, ruff, mypy, shellcheck
 	$(BIN)/mypy
 	$(BIN)/shellcheck molecule/substrate/*.sh .ci/run
 
-tools: ## promtool and amtool from Debian's packages (offline validators), under MACH_STATE_DIR/tools
+tools: ## offline validators under MACH_STATE_DIR/tools: promtool, amtool (Debian), tsc, mustache and deck (pinned Go modules)
 	molecule/substrate/offline-tools.sh
 
 unit: venv tools ## pytest: everything that needs no node and no bundle (alert rules via promtool)

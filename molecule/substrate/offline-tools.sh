@@ -5,8 +5,10 @@
 # The packages are unpacked, never installed (their maintainer scripts would start servers).
 # Then @grafana/schema and tsc for Grafana's dashboards (tests/tools/dashboards: npm ci from
 # its lock, through the npm client as this machine configures it), into <dir>/dashboards. Then
-# mustache, the Logstash configuration parser and linter, built from its pinned Go module
-# (tests/tools/mustache: go.mod and go.sum, through the Go client as this machine configures it).
+# mustache, the Logstash configuration parser and linter, and decK, Kong's declarative
+# configuration tool (roles/kong generates and validates the gateway's configuration with it),
+# each built from its pinned Go module (tests/tools/<tool>: go.mod and go.sum, through the Go
+# client as this machine configures it).
 # Idempotent: a tool already unpacked at the packaged version, or installed or built from the
 # same lock, is kept.
 #
@@ -50,11 +52,14 @@ if [ ! -x "$dst/node_modules/.bin/tsc" ] || [ "$(cat "$dst/.lock.sha256" 2>/dev/
   echo "dashboard check from $src/package-lock.json"
 fi
 
-# Logstash pipelines' parser: rebuilt only when the module's go.sum changes.
-src=$(cd "$(dirname "$0")/../../tests/tools/mustache" && pwd)
-sum=$(cat "$src/go.mod" "$src/go.sum" | sha256sum | cut -d' ' -f1)
-if [ ! -x "$dir/bin/mustache" ] || [ "$(cat "$dir/bin/.mustache.sum" 2>/dev/null)" != "$sum" ]; then
-  (cd "$src" && go build -trimpath -o "$dir/bin/mustache" github.com/breml/logstash-config/cmd/mustache)
-  echo "$sum" >"$dir/bin/.mustache.sum"
-  echo "mustache from $src/go.sum"
-fi
+# Go-built tools (Logstash pipelines' parser, decK): rebuilt only when the module's go.sum changes.
+declare -A go_tools=([mustache]=github.com/breml/logstash-config/cmd/mustache [deck]=github.com/kong/deck)
+for tool in "${!go_tools[@]}"; do
+  src=$(cd "$(dirname "$0")/../../tests/tools/$tool" && pwd)
+  sum=$(cat "$src/go.mod" "$src/go.sum" | sha256sum | cut -d' ' -f1)
+  if [ ! -x "$dir/bin/$tool" ] || [ "$(cat "$dir/bin/.$tool.sum" 2>/dev/null)" != "$sum" ]; then
+    (cd "$src" && go build -trimpath -o "$dir/bin/$tool" "${go_tools[$tool]}")
+    echo "$sum" >"$dir/bin/.$tool.sum"
+    echo "$tool from $src/go.sum"
+  fi
+done
