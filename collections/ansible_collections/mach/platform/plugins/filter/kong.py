@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -63,6 +63,10 @@ _value:
 OPERATIONS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
+def _plain(value: Any) -> Any:
+    return json.loads(json.dumps(value))
+
+
 def _under(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix.rstrip("/") + "/")
 
@@ -89,17 +93,18 @@ def kong_openapi(
         raise AnsibleFilterError(
             f"kong_openapi: {name}'s OpenAPI document has no path under {', '.join(missing)}"
         )
-    doc = copy.deepcopy(dict(spec))
-    doc["paths"] = copy.deepcopy(paths)
+    # Plain data (a JSON round trip: copying Ansible's tagged values one by one is slow).
+    doc = _plain(spec)
+    doc["paths"] = _plain(paths)
     # openapi2kong names entities after x-kong-name and writes one upstream for several servers.
     doc["x-kong-name"] = name
     doc["servers"] = [{"url": f"http://{t}:{service['port']}"} for t in targets]
     for key in ("service", "route", "upstream"):
         defaults = options.get(f"{key}_defaults")
         if defaults:
-            doc[f"x-kong-{key}-defaults"] = copy.deepcopy(dict(defaults))
+            doc[f"x-kong-{key}-defaults"] = _plain(defaults)
     for plugin in options.get("plugins") or []:
-        doc[f"x-kong-plugin-{plugin['name']}"] = copy.deepcopy(dict(plugin))
+        doc[f"x-kong-plugin-{plugin['name']}"] = _plain(plugin)
     # An operation's own x-kong annotations would override the platform's; none may exist.
     for path, item in paths.items():
         for method, operation in item.items():
