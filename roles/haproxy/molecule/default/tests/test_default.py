@@ -145,4 +145,4 @@ def test_the_platforms_frontends_render_into_a_configuration_haproxy_accepts():
     ), config
     assert "http-check send meth GET uri /v1/sys/health ver HTTP/1.1 hdr Host vault" in config
     assert re.search(r"^    server security-c 192\.0\.2\.7:8443 check port 9990$", config, re.M)
-    assert len(re.findall(r"^frontend ", config, re.M)) == 6  # five and the statistics
+    assert len(re.findall(r"^frontend ", config, re.M)) == 7  # six and the statistics

@@ -55,7 +55,7 @@ def test_nothing_of_kong_is_installed_or_listens(host):
     assert not host.file("/usr/local/bin/kong").exists
     assert not host.package("kong").is_installed
     listening = host.check_output("ss -Hltn")
-    for port in (8443, 8000, 8001, 8100):
+    for port in (9443, 9080, 8001, 8100):
         assert f":{port} " not in listening, port
 
 
