@@ -20,7 +20,8 @@ description:
     upstream per service with a target per application node.
   - The same module provides C(kong_targets), each inventory member by the name the gateway
     resolves (its C(ansible_host), else its inventory name), and C(pem_public_key), a realm's
-    public key as Keycloak publishes it (base64 DER) in PEM.
+    public key as Keycloak publishes it (base64 DER) in PEM, and C(kong_kic_split), decK's
+    kong2kic output split into the Kong resources and each service's Service annotations.
   - Adds decK's C(x-kong-*) annotations - the service, route and upstream defaults and the
     service's plugins - from I(options), so the gateway's behaviour is one input beside the
     OpenAPI document, never a hand edit of the generated file.
@@ -94,7 +95,7 @@ def kong_openapi(
             f"kong_openapi: {name}'s OpenAPI document has no path under {', '.join(missing)}"
         )
     # Plain data (a JSON round trip: copying Ansible's tagged values one by one is slow).
-    doc = _plain(spec)
+    doc: dict[str, Any] = _plain(spec)
     doc["paths"] = _plain(paths)
     # openapi2kong names entities after x-kong-name and writes one upstream for several servers.
     doc["x-kong-name"] = name
@@ -130,6 +131,28 @@ def pem_public_key(der_base64: str) -> str:
     return "-----BEGIN PUBLIC KEY-----\n" + "\n".join(lines) + "\n-----END PUBLIC KEY-----\n"
 
 
+def kong_kic_split(docs: Sequence[Mapping[str, Any]], services: Sequence[str]) -> dict[str, Any]:
+    """decK's `file kong2kic` output for clusters where the services' chart owns their Services:
+    the Kong resources (every kind but Service) and, per catalogue service, the annotations
+    kong2kic put on its Service (plugins, upstream policy, timeouts), for the chart's
+    `service.annotations`. A Service that is not a catalogue service's is an error."""
+    resources, annotations = [], {}
+    for doc in docs:
+        if not doc:
+            continue
+        if doc.get("kind") == "Service" and doc.get("apiVersion") == "v1":
+            name = doc["metadata"]["name"]
+            if name not in services:
+                raise AnsibleFilterError(f"kong_kic_split: Service {name!r} is not a service")
+            annotations[name] = _plain(doc["metadata"].get("annotations") or {})
+        else:
+            resources.append(_plain(doc))
+    missing = sorted(set(services) - set(annotations))
+    if missing:
+        raise AnsibleFilterError(f"kong_kic_split: no Service for {', '.join(missing)}")
+    return {"resources": resources, "annotations": annotations}
+
+
 class FilterModule:
     """mach.platform gateway filters."""
 
@@ -138,4 +161,5 @@ class FilterModule:
             "kong_openapi": kong_openapi,
             "kong_targets": kong_targets,
             "pem_public_key": pem_public_key,
+            "kong_kic_split": kong_kic_split,
         }
