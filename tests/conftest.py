@@ -66,21 +66,15 @@ RENDER_PLAY = """
 """
 
 
-def render_role_files(
-    role: str, files: list[str], out: Path, group: str, variables: dict
-) -> subprocess.CompletedProcess:
-    """`files` (templates/<file>.j2 of roles/<role>) rendered into `out` for the first host of
-    `group` in the production inventory, after the role's prechecks (which fail the run on bad
-    input), with `variables` as extra vars: what a site's run would write on that host."""
+def run_prod_play(play: str, out: Path, group: str, variables: dict) -> subprocess.CompletedProcess:
+    """`play` (its hosts: "{{ target }}") run on the controller for the first host of `group` in
+    the production inventory, from `out`, with `variables` as extra vars (plus `target`, `out`)."""
     hosts = yaml.safe_load((ROOT / "inventories/prod/hosts.yml").read_text())
     target = next(iter(hosts["all"]["children"][group]["hosts"]))
-    (out / "play.yml").write_text(RENDER_PLAY)
+    (out / "play.yml").write_text(play)
     extra = {
         "target": target,
-        "role": role,
-        "role_dir": str(ROOT / "roles" / role),
         "out": str(out),
-        "files": files,
         "ansible_connection": "local",
         "ansible_python_interpreter": sys.executable,
         **variables,
@@ -89,6 +83,29 @@ def render_role_files(
         [tool("ansible-playbook"), "-i", "inventories/prod", str(out / "play.yml"),
          "-e", json.dumps(extra)]
     )  # fmt: skip
+
+
+def render_role_files(
+    role: str, files: list[str], out: Path, group: str, variables: dict
+) -> subprocess.CompletedProcess:
+    """`files` (templates/<file>.j2 of roles/<role>) rendered into `out` for the first host of
+    `group` in the production inventory, after the role's prechecks (which fail the run on bad
+    input), with `variables` as extra vars: what a site's run would write on that host."""
+    extra = {"role": role, "role_dir": str(ROOT / "roles" / role), "files": files, **variables}
+    return run_prod_play(RENDER_PLAY, out, group, extra)
+
+
+@pytest.fixture(scope="session")
+def rsa_public_key() -> str:
+    """A fresh RSA public key in PEM, like a Keycloak realm's signing key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return pem.decode()
 
 
 def offline_tool(name: str) -> str:

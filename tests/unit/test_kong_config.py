@@ -13,15 +13,13 @@ from pathlib import Path
 import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ansible_collections.mach.platform.plugins.filter.kong import (
     kong_openapi,
     kong_targets,
     pem_public_key,
 )
-from conftest import ROOT, offline_tool, run, tool
+from conftest import ROOT, offline_tool, run_prod_play
 
 PLAY = """
 - name: The gateway's configuration, as a site's run generates it
@@ -58,31 +56,13 @@ def deck() -> str:
     return offline_tool("deck")
 
 
-@pytest.fixture(scope="module")
-def public_key() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return pem.decode()
-
-
 def generate(out: Path, variables: dict) -> subprocess.CompletedProcess:
-    hosts = yaml.safe_load((ROOT / "inventories/prod/hosts.yml").read_text())
-    target = next(iter(hosts["all"]["children"]["lb"]["hosts"]))
-    (out / "play.yml").write_text(PLAY)
-    extra = {
-        "target": target,
-        "out": str(out),
-        "role_dir": str(ROOT / "roles/kong"),
-        "ansible_connection": "local",
-        "ansible_python_interpreter": str(Path(tool("python"))),
-        **variables,
-    }
-    return run(
-        [tool("ansible-playbook"), "-i", "inventories/prod", str(out / "play.yml"),
-         "-e", json.dumps(extra)]
-    )  # fmt: skip
+    return run_prod_play(PLAY, out, "lb", {"role_dir": str(ROOT / "roles/kong"), **variables})
+
+
+@pytest.fixture(scope="module")
+def public_key(rsa_public_key) -> str:
+    return rsa_public_key
 
 
 @pytest.fixture(scope="module")

@@ -16,14 +16,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
-from conftest import ROOT, run, tool
+from conftest import ROOT, run_prod_play
 
 PLAY = """
 - name: The Kong Ingress Controller's resources, as a site's run writes them
-  hosts: k8s_control[0]
+  hosts: "{{ target }}"
   connection: local
   gather_facts: false
   tasks:
@@ -67,27 +65,18 @@ def crds() -> dict[tuple[str, str], dict]:
 
 
 @pytest.fixture(scope="module")
-def public_key() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return pem.decode()
+def public_key(rsa_public_key) -> str:
+    return rsa_public_key
 
 
 def kubernetes_mode(out: Path, public_key: str, action: str = "deploy"):
-    (out / "play.yml").write_text(PLAY)
     extra = {
         "kong_mode": "kubernetes",
         "kong_kic_dir": str(out / "kong"),
         "kong_jwt_public_key": public_key,
         "mach_action": action,
-        "ansible_python_interpreter": sys.executable,
     }
-    return run(
-        [tool("ansible-playbook"), "-i", "inventories/prod", str(out / "play.yml"),
-         "-e", json.dumps(extra)]
-    )  # fmt: skip
+    return run_prod_play(PLAY, out, "k8s_control", extra)
 
 
 @pytest.fixture(scope="module")
