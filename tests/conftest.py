@@ -57,12 +57,25 @@ RENDER_PLAY = """
         name: "{{ role }}"
         tasks_from: prechecks.yml
 
+    - name: The role's task files the files depend on (a generation, say)
+      ansible.builtin.include_role:
+        name: "{{ role }}"
+        tasks_from: "{{ item }}"
+      loop: "{{ task_files }}"
+
     - name: The files
       ansible.builtin.template:
         src: "{{ role_dir }}/templates/{{ item }}.j2"
         dest: "{{ out }}/{{ item }}"
         mode: "0600"
       loop: "{{ files }}"
+
+    - name: Facts those tasks set, as files
+      ansible.builtin.copy:
+        content: "{{ lookup('ansible.builtin.vars', item.value) }}"
+        dest: "{{ out }}/{{ item.key }}"
+        mode: "0600"
+      loop: "{{ facts | dict2items }}"
 """
 
 
@@ -86,12 +99,26 @@ def run_prod_play(play: str, out: Path, group: str, variables: dict) -> subproce
 
 
 def render_role_files(
-    role: str, files: list[str], out: Path, group: str, variables: dict
+    role: str,
+    files: list[str],
+    out: Path,
+    group: str,
+    variables: dict,
+    task_files: tuple[str, ...] = (),
+    facts: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
     """`files` (templates/<file>.j2 of roles/<role>) rendered into `out` for the first host of
     `group` in the production inventory, after the role's prechecks (which fail the run on bad
-    input), with `variables` as extra vars: what a site's run would write on that host."""
-    extra = {"role": role, "role_dir": str(ROOT / "roles" / role), "files": files, **variables}
+    input) and its `task_files`, with `variables` as extra vars: what a site's run would write
+    on that host. `facts` ({file name: fact}) writes facts those tasks set into `out` too."""
+    extra = {
+        "role": role,
+        "role_dir": str(ROOT / "roles" / role),
+        "files": files,
+        "task_files": list(task_files),
+        "facts": facts or {},
+        **variables,
+    }
     return run_prod_play(RENDER_PLAY, out, group, extra)
 
 

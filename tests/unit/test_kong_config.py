@@ -19,34 +19,7 @@ from ansible_collections.mach.platform.plugins.filter.kong import (
     kong_targets,
     pem_public_key,
 )
-from conftest import ROOT, offline_tool, run_prod_play
-
-PLAY = """
-- name: The gateway's configuration, as a site's run generates it
-  hosts: "{{ target }}"
-  connection: local
-  gather_facts: false
-  tasks:
-    - name: Prechecks, and the role's defaults and variables
-      ansible.builtin.import_role:
-        name: kong
-        tasks_from: prechecks.yml
-
-    - name: Generated
-      ansible.builtin.import_role:
-        name: kong
-        tasks_from: declarative.yml
-
-    - name: Written out
-      ansible.builtin.copy:
-        content: "{{ item.content }}"
-        dest: "{{ out }}/{{ item.name }}"
-        mode: "0600"
-      loop:
-        - {name: kong.yml, content: "{{ __kong_declarative }}"}
-        - name: kong.conf
-          content: "{{ lookup('ansible.builtin.template', role_dir ~ '/templates/kong.conf.j2') }}"
-"""
+from conftest import ROOT, offline_tool, render_role_files
 
 RULESET = ROOT / "roles/kong/files/ruleset.yml"
 
@@ -57,7 +30,12 @@ def deck() -> str:
 
 
 def generate(out: Path, variables: dict) -> subprocess.CompletedProcess:
-    return run_prod_play(PLAY, out, "lb", {"role_dir": str(ROOT / "roles/kong"), **variables})
+    """The role's prechecks and generation for the first gateway of the production inventory;
+    kong.yml (the generated file) and kong.conf written into `out`."""
+    return render_role_files(
+        "kong", ["kong.conf"], out, "lb", variables,
+        task_files=("declarative.yml",), facts={"kong.yml": "__kong_declarative"},
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
