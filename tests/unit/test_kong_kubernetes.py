@@ -207,3 +207,9 @@ def test_check_is_green_then_reports_an_edited_checkout(checkout, public_key):
     assert proc.returncode != 0
     assert "['values-cart.yaml']" in proc.stdout and "differ" in proc.stdout, proc.stdout[-3000:]
     assert "cart-jwt," not in values.read_text()  # check wrote nothing
+
+
+def test_stop_is_refused_with_its_reason(tmp_path, public_key):
+    proc = kubernetes_mode(tmp_path, public_key, "stop")
+    assert proc.returncode != 0 and "has no stop action" in proc.stdout, proc.stdout[-3000:]
+    assert not (tmp_path / "kong").exists()

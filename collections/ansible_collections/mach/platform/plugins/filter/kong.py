@@ -95,7 +95,7 @@ def kong_openapi(
             f"kong_openapi: {name}'s OpenAPI document has no path under {', '.join(missing)}"
         )
     # Plain data (a JSON round trip: copying Ansible's tagged values one by one is slow).
-    doc: dict[str, Any] = _plain(spec)
+    doc: dict[str, Any] = _plain({key: value for key, value in spec.items() if key != "paths"})
     doc["paths"] = _plain(paths)
     # openapi2kong names entities after x-kong-name and writes one upstream for several servers.
     doc["x-kong-name"] = name
